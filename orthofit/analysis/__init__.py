@@ -1,0 +1,12 @@
+"""Pure analysis of pressure recordings (numpy and scikit-image; no file or device I/O).
+
+Entry point: :func:`analyze_recording`. The modules hold one concern each: ``segment`` (feet in
+space and time), ``cop`` (force and centre of pressure), ``footprint`` (axis, toe line, arch
+index, Chippaux-Smirak, Staheli), ``masks`` (anatomical regions), ``gait`` (CPEI, stance phases),
+``balance`` (sway), ``classify`` (cut-offs) and ``pipeline`` (all of it together).
+"""
+
+from orthofit.analysis.classify import Thresholds
+from orthofit.analysis.pipeline import Analysis, FootResult, StepResult, analyze_recording
+
+__all__ = ["Analysis", "FootResult", "StepResult", "Thresholds", "analyze_recording"]

@@ -1,0 +1,459 @@
+"""Footprint geometry of one foot: axis, toe line, thirds, widths and the footprint indices.
+
+Follows Cavanagh & Rodgers (1987): the toes are removed, the foot axis runs from the centre of
+the heel to the tip of the second toe, perpendiculars at the back of the heel and at the front
+of the toe-less print bound its length, and the arch index is the middle third's share of the
+toe-less area. Every sensel's area is split between the thirds by sampling it at ``k x k``
+sub-points, so a rotated foot gets the same answer as a straight one up to the pixelation of its
+outline (pressuRe splits sensels by exact polygon intersection; sub-points converge to it).
+
+Toe removal looks, in every strip along the axis, for a valley in the peak pressure between the
+metatarsal heads and a toe in front of them; a valley is a gap of unloaded sensels or, on
+coarse mats where the gap is bridged by a row of partly loaded sensels, a dip that the toe rises
+clearly above. A straight toe line fitted through the valleys cuts the toes off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from scipy import ndimage
+from skimage.measure import label
+
+#: Sub-points per sensel along each axis for the area split between thirds and masks.
+OVERSAMPLE = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class Footprint:
+    """Geometry and indices of one foot's print (lengths in mm, areas in cm^2).
+
+    ``heel_xy_mm``, ``axis`` and ``lateral`` define the foot frame in mat coordinates (x along
+    columns, y along rows): ``u`` runs along ``axis`` from the heel centre, ``w`` along
+    ``lateral`` (positive toward the little toe).
+    """
+
+    side: str
+    side_votes: dict
+    heel_xy_mm: tuple[float, float]
+    axis: tuple[float, float]
+    lateral: tuple[float, float]
+    u_back_mm: float
+    u_front_toeless_mm: float
+    u_front_mm: float
+    toe_line: tuple[float, float] | None
+    contact_area_cm2: float
+    toeless_area_cm2: float
+    arch_index: float | None
+    chippaux_smirak_pct: float | None
+    staheli: float | None
+    forefoot_width_mm: float
+    widths_u_mm: np.ndarray
+    widths_mm: np.ndarray
+    sensel_u_mm: np.ndarray
+    sensel_w_mm: np.ndarray
+    sensel_is_toe: np.ndarray
+    toeless_extent_w_mm: tuple[float, float]
+
+    @property
+    def length_mm(self) -> float:
+        """Back of the heel to the front of the print including the toes."""
+        return self.u_front_mm - self.u_back_mm
+
+    @property
+    def toeless_length_mm(self) -> float:
+        """Back of the heel to the front of the toe-less print."""
+        return self.u_front_toeless_mm - self.u_back_mm
+
+    def to_foot(self, xy_mm: np.ndarray) -> np.ndarray:
+        """Map mat points (N, 2) to foot coordinates (N, 2): ``u`` from the heel back, ``w``."""
+        d = np.asarray(xy_mm, dtype=float) - np.asarray(self.heel_xy_mm)
+        return np.stack([d @ np.asarray(self.axis) - self.u_back_mm, d @ np.asarray(self.lateral)],
+                        axis=-1)
+
+    def width_at(self, u_from_back_mm: float) -> float:
+        """Print width (mm, toes included) at ``u_from_back_mm`` from the back of the heel."""
+        u = u_from_back_mm + self.u_back_mm
+        i = int(np.argmin(np.abs(self.widths_u_mm - u)))
+        return float(self.widths_mm[i])
+
+
+def _subpoints(rows: np.ndarray, cols: np.ndarray, pitch: tuple[float, float],
+               k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sub-point centres (N*k*k, 2) in mat mm (x, y) and the index of their sensel."""
+    offs = (np.arange(k) + 0.5) / k
+    oy, ox = np.meshgrid(offs, offs, indexing="ij")
+    y = (rows[:, None] + oy.reshape(1, -1)) * pitch[0]
+    x = (cols[:, None] + ox.reshape(1, -1)) * pitch[1]
+    owner = np.repeat(np.arange(rows.size), k * k)
+    return np.stack([x.reshape(-1), y.reshape(-1)], axis=1), owner
+
+
+def _principal_axis(points: np.ndarray) -> np.ndarray:
+    centred = points - points.mean(axis=0)
+    _, vecs = np.linalg.eigh(centred.T @ centred)
+    return vecs[:, -1]
+
+
+def _toe_line(peak: np.ndarray, offset: tuple[int, int], pitch: tuple[float, float],
+              origin: np.ndarray, axis: np.ndarray, right: np.ndarray, u_lo: float, u_hi: float,
+              w_lo: float, w_hi: float, threshold: float) -> tuple[float, float] | None:
+    """Fit ``u = a + b * w`` through the valleys between forefoot and toes (None: no toes)."""
+    h = min(pitch) / 2
+    us = np.arange(u_lo, u_hi + h, h)
+    ws = np.arange(w_lo, w_hi + h, h)
+    uu, ww = np.meshgrid(us, ws, indexing="ij")
+    x = origin[0] + uu * axis[0] + ww * right[0]
+    y = origin[1] + uu * axis[1] + ww * right[1]
+    rr = y / pitch[0] - 0.5 - offset[0]
+    cc = x / pitch[1] - 0.5 - offset[1]
+    img = ndimage.map_coordinates(peak, [rr, cc], order=1, mode="constant", cval=0.0)
+    length = u_hi - u_lo
+    head_start = int(np.searchsorted(us, u_lo + 0.50 * length))
+    head_end = max(int(np.searchsorted(us, u_lo + 0.80 * length)), head_start + 1)
+    n_u = us.size
+    idx = np.arange(n_u)[:, None]
+    # Per strip across the foot: the metatarsal-head peak, then the running minimum in front of
+    # it; a toe is where the pressure rises clearly (by 30 % of its value and by the noise
+    # threshold) above that minimum. All strips at once, no Python loop over sensels.
+    head = img[head_start:head_end]
+    has_head = head.max(axis=0) > threshold
+    m = head_start + np.argmax(head, axis=0)
+    ahead = np.where(idx >= m[None, :], img, np.inf)
+    run_min = np.minimum.accumulate(ahead, axis=0)
+    rise = img - run_min
+    toe = ((idx > m[None, :]) & (img > threshold)
+           & (rise >= np.maximum(threshold, 0.3 * img)) & has_head[None, :])
+    found = toe.any(axis=0)
+    first = np.argmax(toe, axis=0)
+    cols = np.flatnonzero(found)
+    pts_w, pts_u = [], []
+    for j in cols:
+        i = first[j]
+        low = run_min[i, j]
+        # The valley: the middle of the run of near-minimal values before this toe.
+        seg = img[m[j]:i, j]
+        run = np.flatnonzero(seg <= low + 0.1 * (img[i, j] - low)) + m[j]
+        pts_w.append(ws[j])
+        pts_u.append(0.5 * (us[run[0]] + us[run[-1]]))
+    if not pts_u:
+        return None
+    pw, pu = np.asarray(pts_w), np.asarray(pts_u)
+    if pw.size >= 3 and np.ptp(pw) > 2 * h:
+        slope, icpt = np.polyfit(pw, pu, 1)
+        slope = float(np.clip(slope, -0.7, 0.7))  # about 35 degrees at most
+        icpt = float(np.median(pu - slope * pw))
+    else:
+        slope, icpt = 0.0, float(np.median(pu))
+    return icpt, slope
+
+
+def _line_in_frame(line: tuple[float, float], old: tuple[np.ndarray, np.ndarray],
+                   new: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
+    """Re-express the line ``u = a + b * w`` of frame ``old`` (origin, axis) in frame ``new``."""
+    a, b = line
+    (o0, ax0), (o1, ax1) = old, new
+    r0, r1 = np.array([-ax0[1], ax0[0]]), np.array([-ax1[1], ax1[0]])
+    pts = [o0 + (a + b * w) * ax0 + w * r0 for w in (-50.0, 50.0)]
+    (ua, wa), (ub, wb) = [((p - o1) @ ax1, (p - o1) @ r1) for p in pts]
+    slope = (ub - ua) / (wb - wa)
+    return float(ua - slope * wa), float(slope)
+
+
+def _side_votes(sub_uw: np.ndarray, toeless: np.ndarray, u0: float, u1: float,
+                hallux_w: float | None) -> dict[str, float]:
+    """Vote +1 or -1 for the side (+w or -w) that is lateral, from cues of the print's shape.
+
+    midfoot: the midfoot contact lies on the lateral side; hallux: the largest toe is medial;
+    front: the medial forefoot reaches further forward than the lateral.
+    """
+    u, w = sub_uw[:, 0], sub_uw[:, 1]
+    third = (u1 - u0) / 3
+    votes: dict[str, float] = {}
+    heel = toeless & (u < u0 + 0.2 * (u1 - u0))
+    fore = toeless & (u >= u0 + 2 * third)
+    mid = toeless & (u >= u0 + third) & (u < u0 + 2 * third)
+    if not (heel.any() and fore.any()):
+        return votes
+    w_heel, w_fore = w[heel].mean(), w[fore].mean()
+    fore_centre = 0.5 * (w[fore].min() + w[fore].max())
+    if mid.sum() > 0.03 * toeless.sum():
+        t = (u[mid].mean() - u[heel].mean()) / max(u[fore].mean() - u[heel].mean(), 1e-9)
+        votes["midfoot"] = float(np.sign(w[mid].mean() - (w_heel + t * (w_fore - w_heel))))
+    front_band = fore & (u > u1 - 0.10 * (u1 - u0))
+    if front_band.sum() > 4:
+        votes["front"] = float(-np.sign(w[front_band].mean() - fore_centre))
+    if hallux_w is not None:
+        votes["hallux"] = float(-np.sign(hallux_w - fore_centre))
+    return votes
+
+
+_VOTE_WEIGHTS = {"midfoot": 2.0, "hallux": 1.5, "front": 1.0}
+
+
+def _edge_coverage(peak: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Fraction of each sensel the foot covers: 1 inside, estimated on the outline.
+
+    A sensel reads the mean pressure over its area, so one the outline crosses reads about
+    (covered fraction) x (pressure of the sole there). The sole's pressure is taken from the
+    highest loaded neighbour. Counting outline sensels whole would widen the print by up to half
+    a sensel on every side, which inflates a narrow midfoot most and biases the arch index up.
+    """
+    footprint3 = np.ones((3, 3), bool)
+    interior = ndimage.binary_erosion(mask, footprint3, border_value=0)
+    inner = np.where(interior, peak, 0.0)
+    # Mean pressure of the interior neighbours: the sole's pressure next to the outline.
+    total = ndimage.uniform_filter(inner, size=3, mode="constant") * 9
+    count = ndimage.uniform_filter(interior.astype(float), size=3, mode="constant") * 9
+    with np.errstate(invalid="ignore", divide="ignore"):
+        local = np.where(count > 0.5, total / np.maximum(count, 1e-9), peak)
+        frac = np.clip(np.where(local > 0, peak / local, 0.0), 0.0, 1.0)
+    return np.where(interior, 1.0, np.where(mask, frac, 0.0))
+
+
+def _keep_covered(sub_xy: np.ndarray, owner: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                  cover: np.ndarray, mask: np.ndarray, pitch: tuple[float, float],
+                  k: int, offset: tuple[int, int]) -> np.ndarray:
+    """Keep, in each outline sensel, the covered fraction of its sub-points on the inner side.
+
+    The inner side is toward the neighbouring covered sensels; so the kept sub-points trace
+    the outline inside the sensel, and lengths, widths and areas follow the sole, not the grid.
+    """
+    c = cover[rows, cols]
+    weights = ndimage.correlate(cover, np.ones((3, 3)), mode="constant")
+    wy = ndimage.correlate(cover, np.array([[-1.0] * 3, [0.0] * 3, [1.0] * 3]), mode="constant")
+    wx = ndimage.correlate(cover, np.array([[-1.0, 0, 1]] * 3), mode="constant")
+    n_y = (wy / np.maximum(weights, 1e-9))[rows, cols] * pitch[0]
+    n_x = (wx / np.maximum(weights, 1e-9))[rows, cols] * pitch[1]
+    centres = np.stack([(cols + offset[1] + 0.5) * pitch[1],
+                        (rows + offset[0] + 0.5) * pitch[0]], axis=1)
+    n = centres.shape[0]
+    rel = sub_xy.reshape(n, k * k, 2) - centres[:, None, :]
+    proj = rel[..., 0] * n_x[:, None] + rel[..., 1] * n_y[:, None]
+    rank = np.argsort(np.argsort(-proj, axis=1), axis=1)  # 0 = most inward
+    keep = rank < np.round(c * k * k)[:, None]
+    keep[c >= 1.0] = True
+    return keep.reshape(-1)
+
+
+def _toes(toe_mask: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """Label toe blobs; return the labels and the label of the hallux (largest, clearly)."""
+    labels = label(toe_mask, connectivity=1)
+    if labels.max() == 0:
+        return labels, None
+    sizes = np.bincount(labels.reshape(-1))[1:]
+    order = np.argsort(sizes)[::-1]
+    if sizes.size == 1 or sizes[order[0]] >= 1.3 * sizes[order[1]]:
+        return labels, int(order[0] + 1)
+    return labels, None
+
+
+def footprint(
+    peak_kpa: np.ndarray,
+    mask: np.ndarray,
+    pitch_mm: tuple[float, float],
+    *,
+    offset: tuple[int, int] = (0, 0),
+    direction: tuple[float, float] | np.ndarray | None = None,
+    threshold_kpa: float = 5.0,
+    side: str | None = None,
+    oversample: int = OVERSAMPLE,
+) -> Footprint:
+    """Measure one foot's print.
+
+    Parameters
+    ----------
+    peak_kpa : ndarray, shape (R, C)
+        Peak (or mean standing) pressure in a window around the foot, kPa.
+    mask : ndarray of bool, shape (R, C)
+        The foot's sensels in that window.
+    pitch_mm : (float, float)
+        Row and column pitch in mm.
+    offset : (int, int)
+        Mat row and column of the window's first sensel.
+    direction : (float, float), optional
+        Rough heel-to-toe direction (x, y) in mat coordinates (the walking direction, or the
+        way the patient faces). Without it the wider end of the print is taken as the front.
+    threshold_kpa : float
+        Noise threshold used for the mask (the toe valley must rise above it).
+    side : str, optional
+        ``"left"`` or ``"right"`` when known from elsewhere (position on the mat); otherwise
+        it is read from the print's shape.
+    oversample : int
+        Sub-points per sensel along each axis.
+
+    Returns
+    -------
+    Footprint
+
+    Examples
+    --------
+    >>> img = np.zeros((60, 30)); img[5:55, 8:22] = 100.0
+    >>> fp = footprint(img, img > 0, (5.0, 5.0), direction=(0, -1))
+    >>> round(fp.arch_index, 3), round(fp.toeless_length_mm)
+    (0.333, 250)
+    """
+    rows, cols = np.nonzero(mask)
+    rows_m, cols_m = rows + offset[0], cols + offset[1]
+    sub_xy, owner = _subpoints(rows_m, cols_m, pitch_mm, oversample)
+    centres = np.stack([(cols_m + 0.5) * pitch_mm[1], (rows_m + 0.5) * pitch_mm[0]], axis=1)
+    axis = _principal_axis(centres)
+    rough = np.asarray(direction, dtype=float) if direction is not None else None
+    if rough is not None and np.hypot(*rough) > 0:
+        if axis @ rough < 0:
+            axis = -axis
+    else:
+        # The forefoot (with the toes) is wider than the heel.
+        proj = centres @ axis
+        lo, hi = np.percentile(proj, [25, 75])
+        perp = centres @ np.array([-axis[1], axis[0]])
+        if np.ptp(perp[proj >= hi]) < np.ptp(perp[proj <= lo]):
+            axis = -axis
+    origin = centres.mean(axis=0)
+    peak_masked = np.where(mask, peak_kpa, 0.0).astype(np.float64)
+    toe_line = None
+    heel_xy = origin
+    for _ in range(2):
+        right = np.array([-axis[1], axis[0]])
+        d = sub_xy - heel_xy
+        su, sw = d @ axis, d @ right
+        toe_line = _toe_line(peak_masked, offset, pitch_mm, heel_xy, axis, right,
+                             float(su.min()), float(su.max()), float(sw.min()), float(sw.max()),
+                             threshold_kpa)
+        line_frame = (heel_xy, axis)
+        toeless = su <= toe_line[0] + toe_line[1] * sw if toe_line else np.ones(su.size, bool)
+        if not toeless.any():
+            toeless = np.ones(su.size, bool)
+            toe_line = None
+        u0, u1 = float(su[toeless].min()), float(su[toeless].max())
+        heel_sel = toeless & (su < u0 + 0.15 * (u1 - u0))
+        new_heel = sub_xy[heel_sel].mean(axis=0)
+        # The second toe tip: the most distal point of the toe blob next to the hallux;
+        # without separate toes, the front of the forefoot 45 % of its width from the medial
+        # edge (where the second ray ends in an average foot).
+        cu = (centres - heel_xy) @ axis
+        cw = (centres - heel_xy) @ right
+        is_toe = ~(cu <= toe_line[0] + toe_line[1] * cw) if toe_line else np.zeros(cu.size, bool)
+        toe_img = np.zeros(mask.shape, bool)
+        toe_img[rows[is_toe], cols[is_toe]] = True
+        labels, hallux = _toes(toe_img)
+        hallux_w = None
+        if hallux is not None:
+            hallux_w = float(cw[labels[rows, cols] == hallux].mean())
+        votes = _side_votes(np.stack([su, sw], axis=1), toeless, u0, u1, hallux_w)
+        if side is None:
+            score = sum(_VOTE_WEIGHTS[k] * v for k, v in votes.items())
+            lateral_sign = 1.0 if score >= 0 else -1.0
+        else:
+            lateral_sign = 1.0 if side == "right" else -1.0
+        fore = toeless & (su >= u0 + 2 * (u1 - u0) / 3)
+        w_med = sw[fore].min() if lateral_sign > 0 else sw[fore].max()
+        w_lat = sw[fore].max() if lateral_sign > 0 else sw[fore].min()
+        tip = None
+        if hallux is not None:
+            others = [lab for lab in range(1, labels.max() + 1) if lab != hallux]
+            lateral_of_hallux = []
+            for lab in others:
+                sel = labels[rows, cols] == lab
+                offset_w = (cw[sel].mean() - hallux_w) * lateral_sign
+                if offset_w > 0:
+                    lateral_of_hallux.append((offset_w, lab))
+            if lateral_of_hallux:
+                lab = min(lateral_of_hallux)[1]
+                sel = np.flatnonzero(labels[rows, cols] == lab)
+                tip_i = sel[np.argmax(cu[sel])]
+                tip = centres[tip_i]
+        if tip is None:
+            w_tip = w_med + 0.45 * (w_lat - w_med)
+            tip = heel_xy + axis * u1 + right * w_tip
+        new_axis = tip - new_heel
+        new_axis /= np.hypot(*new_axis)
+        converged = np.allclose(new_axis, axis, atol=1e-4) and np.allclose(new_heel, heel_xy)
+        axis, heel_xy = new_axis, new_heel
+        if converged:
+            break
+    right = np.array([-axis[1], axis[0]])
+    lateral = right * lateral_sign
+    d = sub_xy - heel_xy
+    su, sw = d @ axis, d @ lateral
+    cu, cw = (centres - heel_xy) @ axis, (centres - heel_xy) @ lateral
+    if toe_line is not None:
+        # The toe line was fitted in the previous frame; carry the same line into this one.
+        toe_line = _line_in_frame(toe_line, line_frame, (heel_xy, axis))
+    if toe_line is not None:
+        a, b = toe_line
+        toeless = su <= a + b * (d @ right)
+        is_toe = ~(cu <= a + b * ((centres - heel_xy) @ right))
+    if toe_line is None or not toeless.any():
+        toe_line = None
+        toeless = np.ones(su.size, bool)
+        is_toe = np.zeros(cu.size, bool)
+    cover = _edge_coverage(peak_masked, mask)
+    keep = _keep_covered(sub_xy, owner, rows, cols, cover, mask, pitch_mm, oversample, offset)
+    sub_xy, owner = sub_xy[keep], owner[keep]
+    d = sub_xy - heel_xy
+    su, sw = d @ axis, d @ lateral
+    if toe_line is not None:
+        toeless = su <= toe_line[0] + toe_line[1] * (d @ right)
+    else:
+        toeless = np.ones(su.size, bool)
+    cover = np.ones(su.size)
+    sub_area = pitch_mm[0] * pitch_mm[1] / oversample**2 / 100.0
+    h_sub = min(pitch_mm) / oversample
+    u0 = float(su[toeless].min()) - h_sub / 2
+    u1 = float(su[toeless].max()) + h_sub / 2
+    u_front = float(su.max()) + h_sub / 2
+    length0 = u1 - u0
+    third = length0 / 3
+    in_b = toeless & (su >= u0 + third) & (su < u0 + 2 * third)
+    n_toeless = float(cover[toeless].sum())
+    arch_index = float(cover[in_b].sum() / n_toeless) if n_toeless else None
+    # Widths across the axis, in bins half a sensel long, toes included.
+    bin_mm = min(pitch_mm) / 2
+    edges = np.arange(u0, u_front + bin_mm, bin_mm)
+    idx = np.clip(np.searchsorted(edges, su, side="right") - 1, 0, edges.size - 2)
+    wmin = np.full(edges.size - 1, np.inf)
+    wmax = np.full(edges.size - 1, -np.inf)
+    np.minimum.at(wmin, idx, sw)
+    np.maximum.at(wmax, idx, sw)
+    widths = np.where(np.isfinite(wmin), wmax - wmin + h_sub, 0.0)
+    centres_u = 0.5 * (edges[:-1] + edges[1:])
+    # Toe-less widths for the Chippaux-Smirak and Staheli indices.
+    wmin0 = np.full(edges.size - 1, np.inf)
+    wmax0 = np.full(edges.size - 1, -np.inf)
+    np.minimum.at(wmin0, idx[toeless], sw[toeless])
+    np.maximum.at(wmax0, idx[toeless], sw[toeless])
+    widths0 = np.where(np.isfinite(wmin0), wmax0 - wmin0 + h_sub, 0.0)
+    in_b_bins = (centres_u >= u0 + third) & (centres_u < u0 + 2 * third)
+    in_a_bins = (centres_u >= u0 + 2 * third) & (centres_u <= u1)
+    in_c_bins = centres_u < u0 + third
+    fore_w = float(widths0[in_a_bins].max()) if in_a_bins.any() else 0.0
+    heel_w = float(widths0[in_c_bins].max()) if in_c_bins.any() else 0.0
+    mid_w = float(widths0[in_b_bins].min()) if in_b_bins.any() else 0.0
+    csi = 100.0 * mid_w / fore_w if fore_w > 0 else None
+    staheli = mid_w / heel_w if heel_w > 0 else None
+    side_name = "right" if np.allclose(lateral, right) else "left"
+    return Footprint(
+        side=side_name if side is None else side,
+        side_votes=votes,
+        heel_xy_mm=(float(heel_xy[0]), float(heel_xy[1])),
+        axis=(float(axis[0]), float(axis[1])),
+        lateral=(float(lateral[0]), float(lateral[1])),
+        u_back_mm=u0,
+        u_front_toeless_mm=u1,
+        u_front_mm=u_front,
+        toe_line=toe_line,
+        contact_area_cm2=float(rows.size * pitch_mm[0] * pitch_mm[1] / 100.0),
+        toeless_area_cm2=float(n_toeless * sub_area),
+        arch_index=arch_index,
+        chippaux_smirak_pct=csi,
+        staheli=staheli,
+        forefoot_width_mm=fore_w,
+        widths_u_mm=centres_u,
+        widths_mm=widths,
+        sensel_u_mm=cu - u0,
+        sensel_w_mm=cw,
+        sensel_is_toe=is_toe,
+        toeless_extent_w_mm=(float(sw[toeless].min()), float(sw[toeless].max())),
+    )

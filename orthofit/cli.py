@@ -1,0 +1,217 @@
+"""The ``orthofit`` command line.
+
+``orthofit analyze PATH... [--pitch-mm R[xC]] [--rate-hz HZ] [--json]`` prints a summary per
+scan, or one JSON object per scan and line. A path that cannot be read prints an error (a JSON
+``{"path", "error"}`` object with ``--json``); the other paths still run and the exit status is
+1 at the end. No traceback reaches the user: expected problems are explained, and an unexpected
+one is reported in one line with a pointer to ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
+
+from orthofit.errors import OrthofitError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def parse_pitch(text: str) -> tuple[float, float]:
+    """Parse ``--pitch-mm``: ``5.08`` (square) or ``7.62x5.08`` (row x column), in mm."""
+    parts = text.lower().replace("*", "x").split("x")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--pitch-mm takes a number or ROWxCOL in mm (e.g. 5.08 or 7.62x5.08), not {text!r}"
+        ) from None
+    if len(values) == 1:
+        values *= 2
+    if len(values) != 2 or min(values) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"--pitch-mm takes one or two positive numbers in mm, not {text!r}"
+        )
+    return values[0], values[1]
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+    return value
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 2) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}{unit}"
+    return f"{value}{unit}"
+
+
+def summary_text(path: str, result: dict[str, Any]) -> str:
+    """Human-readable summary of one analysed scan (the JSON's content, in words)."""
+    rec = result["recording"]
+    lines = [
+        f"{path}",
+        f"  {rec['frames']} frame(s) of {rec['rows']} x {rec['cols']} sensels, "
+        f"pitch {rec['pitch_mm'][0]:g} x {rec['pitch_mm'][1]:g} mm"
+        + (f", {rec['rate_hz']:g} Hz" if rec.get("rate_hz") else "")
+        + f"; mode {result['mode']}; noise threshold {result['threshold_kpa']:.1f} kPa",
+    ]
+    if not result["feet"]:
+        lines.append("  no foot analysed")
+    for foot in result["feet"]:
+        arch = foot.get("arch_type") or "n/a"
+        if foot.get("arch_borderline"):
+            arch += " (borderline)"
+        pron = foot.get("pronation") or "n/a"
+        if foot.get("pronation_borderline"):
+            pron += " (borderline)"
+        basis = {"cpei": "from CPEI", "medial_lateral_balance": "from medial/lateral load"}.get(
+            foot.get("pronation_basis") or "", "")
+        lines += [
+            f"  {foot['side'].upper()} foot ({foot['n_steps']} complete print(s))",
+            f"    arch index      {_fmt(foot['arch_index'], digits=3):>8}   arch: {arch}",
+            f"    CPEI            {_fmt(foot['cpei'], ' %', 1):>8}   rolling: {pron} {basis}",
+            f"    Chippaux-Smirak {_fmt(foot['chippaux_smirak_pct'], ' %', 1):>8}   "
+            f"Staheli {_fmt(foot['staheli'], digits=2)}",
+            f"    length {_fmt(foot['foot_length_mm'], ' mm', 0)}, width "
+            f"{_fmt(foot['foot_width_mm'], ' mm', 0)}, "
+            f"contact {_fmt(foot['contact_area_cm2'], ' cm2', 1)}",
+            f"    peak {_fmt(foot['peak_pressure_kpa'], ' kPa', 0)}, mean "
+            f"{_fmt(foot['mean_pressure_kpa'], ' kPa', 0)}, medial load "
+            f"{_fmt(foot['medial_pct'], ' %', 0)}"
+            + (f", stance {_fmt(foot['stance_time_s'], ' s', 2)}" if foot.get("stance_time_s")
+               else ""),
+        ]
+        lines += [f"    ! {flag}" for flag in foot["flags"]]
+    bal = result.get("balance")
+    if bal:
+        lines.append(
+            f"  load left/right {_fmt(bal['left_pct'], ' %', 0)} / "
+            f"{_fmt(bal['right_pct'], ' %', 0)}"
+            f", fore/rear {_fmt(bal['fore_pct'], ' %', 0)} / {_fmt(bal['rear_pct'], ' %', 0)}"
+        )
+        lines.append(
+            f"  sway path {_fmt(bal['path_length_mm'], ' mm', 0)}, mean velocity "
+            f"{_fmt(bal['mean_velocity_mm_s'], ' mm/s', 1)}, 95 % ellipse "
+            f"{_fmt(bal['ellipse_area_95_mm2'], ' mm2', 0)}"
+        )
+    for flag in result["asymmetry"].get("flags", []):
+        lines.append(f"  ! {flag}")
+    for warning in result["warnings"]:
+        lines.append(f"  note: {warning}")
+    return "\n".join(lines)
+
+
+def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
+    """Analyse every path; return non-zero when any failed."""
+    import orthofit
+    from orthofit.io.profiles import load_thresholds
+
+    try:
+        thresholds = load_thresholds(args.thresholds)
+    except OrthofitError as exc:
+        print(f"orthofit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    failed = False
+    for path in args.paths:
+        try:
+            rec = orthofit.load(path, pitch_mm=args.pitch_mm, rate_hz=args.rate_hz)
+            result = orthofit.analyze(rec, thresholds=thresholds).to_dict(series=args.series)
+        except OrthofitError as exc:
+            failed = True
+            _report_error(path, str(exc), args.json, out)
+            continue
+        except Exception as exc:  # never a traceback in front of a user
+            failed = True
+            log.debug("analysis of %s failed", path, exc_info=True)
+            _report_error(path, f"unexpected error: {type(exc).__name__}: {exc} "
+                          "(run with --debug for details and report it)", args.json, out)
+            if args.debug:
+                raise
+            continue
+        if args.json:
+            out.write(json.dumps({"path": str(path), **result}, allow_nan=False) + "\n")
+        else:
+            out.write(summary_text(str(path), result) + "\n\n")
+        out.flush()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _report_error(path: str, message: str, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps({"path": str(path), "error": message}) + "\n")
+    else:
+        print(f"orthofit: {message}", file=sys.stderr)
+
+
+def cmd_samples(args: argparse.Namespace, out: TextIO) -> int:
+    """List the sample scans shipped with orthofit (their full paths)."""
+    folder = resources.files("orthofit.sample_scans")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".ofs"):
+            out.write(f"{Path(str(entry))}\n")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``orthofit`` command."""
+    parser = argparse.ArgumentParser(
+        prog="orthofit", description="Pressure-plate analysis and insole fitting for podiatry.")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser(
+        "analyze", help="analyse scans and print every measure",
+        description="Analyse pressure scans: .ofs (native), .npy (R x C or T x R x C kPa) or a "
+                    "vendor export. Prints a summary, or one JSON object per scan with --json.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="scan files")
+    p.add_argument("--pitch-mm", type=parse_pitch, default=None, metavar="R[xC]",
+                   help="sensel pitch in mm, for plain .npy only (e.g. 5.08 or 7.62x5.08)")
+    p.add_argument("--rate-hz", type=_positive, default=None, metavar="HZ",
+                   help="frame rate in Hz, for multi-frame plain .npy only")
+    p.add_argument("--json", action="store_true", help="one JSON object per scan, one per line")
+    p.add_argument("--no-series", dest="series", action="store_false",
+                   help="leave per-frame force curves and COP paths out of the JSON")
+    p.add_argument("--thresholds", default="default", metavar="NAME|FILE",
+                   help="threshold profile: a shipped name or a .toml path (default: default)")
+    p.set_defaults(func=cmd_analyze)
+    p = sub.add_parser("samples", help="list the sample scans shipped with orthofit")
+    p.set_defaults(func=cmd_samples)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args, out or sys.stdout)
+    except KeyboardInterrupt:
+        print("orthofit: interrupted", file=sys.stderr)
+        return 130
+    except OrthofitError as exc:
+        print(f"orthofit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

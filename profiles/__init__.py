@@ -1,0 +1,4 @@
+"""Data profiles (TOML): ``mats/``, ``insoles/``, ``thresholds/``.
+
+Installed as ``orthofit.profiles``.
+"""

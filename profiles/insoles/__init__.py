@@ -1,0 +1,1 @@
+"""insoles profiles (TOML data files)."""

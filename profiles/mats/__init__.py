@@ -1,0 +1,1 @@
+"""mats profiles (TOML data files)."""

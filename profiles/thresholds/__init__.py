@@ -1,0 +1,1 @@
+"""thresholds profiles (TOML data files)."""
