@@ -149,6 +149,31 @@ def _toe_line(peak: np.ndarray, offset: tuple[int, int], pitch: tuple[float, flo
     return icpt, slope
 
 
+def _toe_remnants(mask: np.ndarray, rows: np.ndarray, cols: np.ndarray, is_toe: np.ndarray,
+                  u: np.ndarray) -> np.ndarray:
+    """Sensels the toe line left on the toe-less side that belong to a toe.
+
+    A straight line cannot follow every toe: the medial edge of the hallux can fall behind it.
+    Such a sliver is a small blob of its own in the front of the print, cut off from the sole;
+    the heel and forefoot of a high-arched foot are large, so they stay.
+    """
+    toeless_img = np.zeros(mask.shape, bool)
+    keep = ~is_toe
+    toeless_img[rows[keep], cols[keep]] = True
+    labels = label(toeless_img, connectivity=2)
+    if labels.max() <= 1:
+        return np.zeros(rows.size, bool)
+    lab = labels[rows, cols]
+    sizes = np.bincount(lab, minlength=labels.max() + 1)
+    front = u.min() + 0.7 * np.ptp(u)
+    out = np.zeros(rows.size, bool)
+    for k in range(1, labels.max() + 1):
+        sel = lab == k
+        if sizes[k] < 0.08 * keep.sum() and u[sel].min() > front:
+            out |= sel
+    return out
+
+
 def _line_in_frame(line: tuple[float, float], old: tuple[np.ndarray, np.ndarray],
                    new: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
     """Re-express the line ``u = a + b * w`` of frame ``old`` (origin, axis) in frame ``new``."""
@@ -301,8 +326,13 @@ def footprint(
     axis = _principal_axis(centres)
     rough = np.asarray(direction, dtype=float) if direction is not None else None
     if rough is not None and np.hypot(*rough) > 0:
+        rough = rough / np.hypot(*rough)
         if axis @ rough < 0:
             axis = -axis
+        if axis @ rough < np.cos(np.radians(45)):
+            # A print longer across than along (a child's forefoot, a partial print) misleads
+            # the principal axis; the walking or facing direction is the better first guess.
+            axis = rough
     else:
         # The forefoot (with the toes) is wider than the heel.
         proj = centres @ axis
@@ -383,8 +413,9 @@ def footprint(
         toe_line = _line_in_frame(toe_line, line_frame, (heel_xy, axis))
     if toe_line is not None:
         a, b = toe_line
-        toeless = su <= a + b * (d @ right)
         is_toe = ~(cu <= a + b * ((centres - heel_xy) @ right))
+        is_toe |= _toe_remnants(mask, rows, cols, is_toe, cu)
+        toeless = (su <= a + b * (d @ right)) & ~is_toe[owner]
     if toe_line is None or not toeless.any():
         toe_line = None
         toeless = np.ones(su.size, bool)
@@ -395,7 +426,7 @@ def footprint(
     d = sub_xy - heel_xy
     su, sw = d @ axis, d @ lateral
     if toe_line is not None:
-        toeless = su <= toe_line[0] + toe_line[1] * (d @ right)
+        toeless = (su <= toe_line[0] + toe_line[1] * (d @ right)) & ~is_toe[owner]
     else:
         toeless = np.ones(su.size, bool)
     cover = np.ones(su.size)

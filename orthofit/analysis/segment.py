@@ -222,7 +222,10 @@ def find_contacts(
                 continue
             d = centres[j].mean(axis=0) - centres[i].mean(axis=0)
             along = abs(float(d @ direction)) / (np.hypot(*d) + 1e-9)
-            if gap <= 0.35 * th.join_distance_mm or along > np.cos(np.radians(40)):
+            # Close prints may sit at a wider angle (toes ahead of a turned-out forefoot);
+            # far ones (a high arch's heel and forefoot) must line up with the direction.
+            limit = np.cos(np.radians(65 if gap <= th.join_distance_mm else 40))
+            if gap <= 0.35 * th.join_distance_mm or along > limit:
                 parent[find(j)] = find(i)
     # Small blobs (toes, partial sensels) join the nearest large blob within reach; else noise.
     n_specks = 0

@@ -1,0 +1,34 @@
+"""Shared fixtures: sample scans, foot-model trials (cached) and the ../shared folder."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import pytest
+
+from orthofit import footmodel as fm
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "sample_scans"
+SHARED = Path(os.environ.get("ORTHOFIT_SHARED", REPO.parent / "shared"))
+
+
+@functools.lru_cache(maxsize=None)
+def walk(kind: str = "normal", **kw):
+    """A cached foot-model walk (recording, truth); never mutate the result."""
+    return fm.walk_trial(kind, **kw)
+
+
+@functools.lru_cache(maxsize=None)
+def stance(kind: str = "normal", **kw):
+    """A cached foot-model static trial (recording, truth)."""
+    return fm.static_trial(kind, **kw)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"../shared is not beside the repository ({SHARED}); vendor samples unavailable")
+    return SHARED
