@@ -116,7 +116,7 @@ def named_foot(kind: str, length_mm: float = 250.0) -> FootShape:
     """
     kind = {"flat": "planus", "high": "cavus", "neutral": "normal"}.get(kind, kind)
     presets = {
-        "cavus": FootShape(midfoot_fraction=-0.25, medial_bias=-0.35, cop_bow_mm=33.0),
+        "cavus": FootShape(midfoot_fraction=-0.25, medial_bias=-0.6, cop_bow_mm=33.0),
         "normal": FootShape(),
         "planus": FootShape(
             midfoot_fraction=0.92, forefoot_width_mm=100.0, medial_bias=0.5, cop_bow_mm=7.0
@@ -325,10 +325,10 @@ def stance_force_fraction(tau: np.ndarray) -> np.ndarray:
     rising from and returning to zero.
     """
     tau = np.clip(np.asarray(tau, dtype=float), 0.0, 1.0)
-    valley = 1.0 - 0.38 * np.exp(-(((tau - 0.5) / 0.16) ** 2))
+    valley = 1.0 - 0.45 * np.exp(-(((tau - 0.5) / 0.16) ** 2))
     # Loading and unloading take ~12 % of stance each: no large force on a sliver of contact.
     ramp = _smoothstep(tau / 0.12) * _smoothstep((1.0 - tau) / 0.12)
-    return 1.2 * np.sin(np.pi * tau) ** 0.8 * valley * ramp
+    return 1.42 * np.sin(np.pi * tau) ** 0.8 * valley * ramp
 
 
 def _rolloff_window(shape: FootShape, u: np.ndarray, tau: float) -> np.ndarray:

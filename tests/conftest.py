@@ -15,13 +15,13 @@ SAMPLES = REPO / "sample_scans"
 SHARED = Path(os.environ.get("ORTHOFIT_SHARED", REPO.parent / "shared"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def walk(kind: str = "normal", **kw):
     """A cached foot-model walk (recording, truth); never mutate the result."""
     return fm.walk_trial(kind, **kw)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def stance(kind: str = "normal", **kw):
     """A cached foot-model static trial (recording, truth)."""
     return fm.static_trial(kind, **kw)
@@ -30,5 +30,5 @@ def stance(kind: str = "normal", **kw):
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
-        pytest.skip(f"../shared is not beside the repository ({SHARED}); vendor samples unavailable")
+        pytest.skip(f"../shared is not beside the repository ({SHARED}): no vendor samples")
     return SHARED

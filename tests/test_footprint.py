@@ -5,9 +5,9 @@ import pytest
 from skimage.measure import label
 
 from orthofit import footmodel as fm
+from orthofit.analysis.classify import Thresholds
 from orthofit.analysis.footprint import footprint
 from orthofit.analysis.segment import find_contacts, noise_threshold_kpa
-from orthofit.analysis.classify import Thresholds
 
 
 def stepped_print(pitch=(5.08, 5.08)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.signal import butter, filtfilt
 
 from orthofit.analysis.gait import path_length_mm
 
@@ -34,7 +35,24 @@ def ellipse_area_95_mm2(cop_xy_mm: np.ndarray) -> float | None:
     return float(math.pi * CHI2_95_2DOF * math.sqrt(max(eig[0], 0.0) * max(eig[1], 0.0)))
 
 
-def sway(times_s: np.ndarray, cop_xy_mm: np.ndarray, facing: np.ndarray) -> dict:
+def lowpass(times_s: np.ndarray, xy: np.ndarray, cutoff_hz: float | None) -> np.ndarray:
+    """Zero-phase 2nd-order Butterworth low-pass of a path sampled at ``times_s``.
+
+    Sensor noise makes a COP path jitter from frame to frame, and a path length adds up every
+    jitter; sway itself lies below ~2 Hz. Left unfiltered when the rate is too low for the
+    cutoff or the path too short.
+    """
+    if not cutoff_hz or xy.shape[0] < 12:
+        return xy
+    rate = 1.0 / float(np.median(np.diff(times_s)))
+    if rate <= 2.5 * cutoff_hz:
+        return xy
+    b, a = butter(2, cutoff_hz / (rate / 2))
+    return filtfilt(b, a, xy, axis=0)
+
+
+def sway(times_s: np.ndarray, cop_xy_mm: np.ndarray, facing: np.ndarray,
+         lowpass_hz: float | None = 6.0) -> dict:
     """Sway measures of a standing trial.
 
     Parameters
@@ -45,6 +63,8 @@ def sway(times_s: np.ndarray, cop_xy_mm: np.ndarray, facing: np.ndarray) -> dict
     facing : ndarray, shape (2,)
         Unit vector the patient faces; anterior-posterior (AP) is along it and
         medial-lateral (ML) across it.
+    lowpass_hz : float or None
+        Cutoff of the zero-phase low-pass applied to the COP first (see :func:`lowpass`).
 
     Returns
     -------
@@ -57,8 +77,8 @@ def sway(times_s: np.ndarray, cop_xy_mm: np.ndarray, facing: np.ndarray) -> dict
         return {"path_length_mm": None, "mean_velocity_mm_s": None, "ellipse_area_95_mm2": None,
                 "range_ap_mm": None, "range_ml_mm": None, "rms_ap_mm": None, "rms_ml_mm": None,
                 "duration_s": None}
-    p = cop_xy_mm[ok]
     t = times_s[ok]
+    p = lowpass(t, cop_xy_mm[ok], lowpass_hz)
     ap = p @ facing
     ml = p @ np.array([-facing[1], facing[0]])
     length = path_length_mm(p)

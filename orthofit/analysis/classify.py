@@ -34,6 +34,7 @@ class Thresholds:
     medial_supinated_below: float = 40.0
     medial_borderline: float = 3.0
     balance_source: str = "footscan foot balance (practice convention; cut-offs provisional)"
+    sway_lowpass_hz: float = 6.0
     asym_load_share_pct: float = 10.0
     asym_arch_index: float = 0.04
     asym_cpei_pct: float = 6.0
@@ -58,6 +59,7 @@ class Thresholds:
             ("balance", "supinated_medial_below_pct"): "medial_supinated_below",
             ("balance", "borderline_pct"): "medial_borderline",
             ("balance", "source"): "balance_source",
+            ("sway", "lowpass_hz"): "sway_lowpass_hz",
             ("asymmetry", "load_share_pct"): "asym_load_share_pct",
             ("asymmetry", "arch_index"): "asym_arch_index",
             ("asymmetry", "cpei_pct"): "asym_cpei_pct",

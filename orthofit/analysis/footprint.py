@@ -16,6 +16,7 @@ clearly above. A straight toe line fitted through the valleys cuts the toes off.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage
@@ -23,6 +24,9 @@ from skimage.measure import label
 
 #: Sub-points per sensel along each axis for the area split between thirds and masks.
 OVERSAMPLE = 4
+#: Refinements of the axis (heel centre to second toe). More move it by under 0.8 degree and the
+#: arch index by under 0.003 on the foot model (5-10 mm mats, +-25 degrees), at 30 % more time.
+AXIS_ITERATIONS = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +46,7 @@ class Footprint:
     u_back_mm: float
     u_front_toeless_mm: float
     u_front_mm: float
-    toe_line: tuple[float, float] | None
+    toe_line: ToeLine | None
     contact_area_cm2: float
     toeless_area_cm2: float
     arch_index: float | None
@@ -98,8 +102,8 @@ def _principal_axis(points: np.ndarray) -> np.ndarray:
 
 def _toe_line(peak: np.ndarray, offset: tuple[int, int], pitch: tuple[float, float],
               origin: np.ndarray, axis: np.ndarray, right: np.ndarray, u_lo: float, u_hi: float,
-              w_lo: float, w_hi: float, threshold: float) -> tuple[float, float] | None:
-    """Fit ``u = a + b * w`` through the valleys between forefoot and toes (None: no toes)."""
+              w_lo: float, w_hi: float, threshold: float) -> ToeLine | None:
+    """Find the valleys between forefoot and toes, strip by strip (None: no toes)."""
     h = min(pitch) / 2
     us = np.arange(u_lo, u_hi + h, h)
     ws = np.arange(w_lo, w_hi + h, h)
@@ -140,13 +144,46 @@ def _toe_line(peak: np.ndarray, offset: tuple[int, int], pitch: tuple[float, flo
     if not pts_u:
         return None
     pw, pu = np.asarray(pts_w), np.asarray(pts_u)
-    if pw.size >= 3 and np.ptp(pw) > 2 * h:
-        slope, icpt = np.polyfit(pw, pu, 1)
-        slope = float(np.clip(slope, -0.7, 0.7))  # about 35 degrees at most
-        icpt = float(np.median(pu - slope * pw))
-    else:
-        slope, icpt = 0.0, float(np.median(pu))
-    return icpt, slope
+    return ToeLine(origin + pu[:, None] * axis + pw[:, None] * right)
+
+
+@dataclasses.dataclass(frozen=True)
+class ToeLine:
+    """The gap between the toes and the forefoot: valley points (mat mm), one per strip.
+
+    The cut follows the points (smoothed over three neighbours), so it bends with the gap
+    behind the hallux and the smaller toes; beyond the outermost points it runs on along the
+    straight line fitted through all of them.
+    """
+
+    points_xy: np.ndarray
+
+    def cut_u(self, origin: np.ndarray, axis: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Axial position of the cut (mm, frame ``origin``/``axis``) at cross positions ``w``."""
+        return self.cutter(origin, axis)(w)
+
+    def cutter(self, origin: np.ndarray, axis: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """Return ``w -> u`` of the cut in one frame (the frame's work done once)."""
+        right = np.array([-axis[1], axis[0]])
+        d = self.points_xy - origin
+        pu, pw = d @ axis, d @ right
+        order = np.argsort(pw)
+        pu, pw = pu[order], pw[order]
+        if pu.size >= 3:
+            padded = np.concatenate([pu[:1], pu, pu[-1:]])
+            pu = np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
+        if pw.size >= 3 and np.ptp(pw) > 1e-6:
+            slope = float(np.clip(np.polyfit(pw, pu, 1)[0], -0.7, 0.7))  # 35 degrees at most
+        else:
+            slope = 0.0
+
+        def cut(w: np.ndarray) -> np.ndarray:
+            w = np.asarray(w, dtype=float)
+            u = np.interp(w, pw, pu)
+            u = np.where(w < pw[0], pu[0] + slope * (w - pw[0]), u)
+            return np.where(w > pw[-1], pu[-1] + slope * (w - pw[-1]), u)
+
+        return cut
 
 
 def _toe_remnants(mask: np.ndarray, rows: np.ndarray, cols: np.ndarray, is_toe: np.ndarray,
@@ -172,18 +209,6 @@ def _toe_remnants(mask: np.ndarray, rows: np.ndarray, cols: np.ndarray, is_toe: 
         if sizes[k] < 0.08 * keep.sum() and u[sel].min() > front:
             out |= sel
     return out
-
-
-def _line_in_frame(line: tuple[float, float], old: tuple[np.ndarray, np.ndarray],
-                   new: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
-    """Re-express the line ``u = a + b * w`` of frame ``old`` (origin, axis) in frame ``new``."""
-    a, b = line
-    (o0, ax0), (o1, ax1) = old, new
-    r0, r1 = np.array([-ax0[1], ax0[0]]), np.array([-ax1[1], ax1[0]])
-    pts = [o0 + (a + b * w) * ax0 + w * r0 for w in (-50.0, 50.0)]
-    (ua, wa), (ub, wb) = [((p - o1) @ ax1, (p - o1) @ r1) for p in pts]
-    slope = (ub - ua) / (wb - wa)
-    return float(ua - slope * wa), float(slope)
 
 
 def _side_votes(sub_uw: np.ndarray, toeless: np.ndarray, u0: float, u1: float,
@@ -231,8 +256,15 @@ def _edge_coverage(peak: np.ndarray, mask: np.ndarray) -> np.ndarray:
     # Mean pressure of the interior neighbours: the sole's pressure next to the outline.
     total = ndimage.uniform_filter(inner, size=3, mode="constant") * 9
     count = ndimage.uniform_filter(interior.astype(float), size=3, mode="constant") * 9
+    # Outline sensels with no interior neighbour (a sensel the sole's edge barely touches)
+    # compare with their highest loaded neighbour instead.
+    ring = np.ones((3, 3), bool)
+    ring[1, 1] = False
+    neighbour_max = ndimage.maximum_filter(np.where(mask, peak, 0.0), footprint=ring,
+                                           mode="constant")
     with np.errstate(invalid="ignore", divide="ignore"):
-        local = np.where(count > 0.5, total / np.maximum(count, 1e-9), peak)
+        local = np.where(count > 0.5, total / np.maximum(count, 1e-9),
+                         np.where(neighbour_max > 0, neighbour_max, peak))
         frac = np.clip(np.where(local > 0, peak / local, 0.0), 0.0, 1.0)
     return np.where(interior, 1.0, np.where(mask, frac, 0.0))
 
@@ -344,15 +376,15 @@ def footprint(
     peak_masked = np.where(mask, peak_kpa, 0.0).astype(np.float64)
     toe_line = None
     heel_xy = origin
-    for _ in range(2):
+    for _ in range(AXIS_ITERATIONS):
         right = np.array([-axis[1], axis[0]])
         d = sub_xy - heel_xy
         su, sw = d @ axis, d @ right
         toe_line = _toe_line(peak_masked, offset, pitch_mm, heel_xy, axis, right,
                              float(su.min()), float(su.max()), float(sw.min()), float(sw.max()),
                              threshold_kpa)
-        line_frame = (heel_xy, axis)
-        toeless = su <= toe_line[0] + toe_line[1] * sw if toe_line else np.ones(su.size, bool)
+        cut = toe_line.cutter(heel_xy, axis) if toe_line is not None else None
+        toeless = su <= cut(sw) if cut is not None else np.ones(su.size, bool)
         if not toeless.any():
             toeless = np.ones(su.size, bool)
             toe_line = None
@@ -364,7 +396,7 @@ def footprint(
         # edge (where the second ray ends in an average foot).
         cu = (centres - heel_xy) @ axis
         cw = (centres - heel_xy) @ right
-        is_toe = ~(cu <= toe_line[0] + toe_line[1] * cw) if toe_line else np.zeros(cu.size, bool)
+        is_toe = cu > cut(cw) if cut is not None else np.zeros(cu.size, bool)
         toe_img = np.zeros(mask.shape, bool)
         toe_img[rows[is_toe], cols[is_toe]] = True
         labels, hallux = _toes(toe_img)
@@ -409,13 +441,10 @@ def footprint(
     su, sw = d @ axis, d @ lateral
     cu, cw = (centres - heel_xy) @ axis, (centres - heel_xy) @ lateral
     if toe_line is not None:
-        # The toe line was fitted in the previous frame; carry the same line into this one.
-        toe_line = _line_in_frame(toe_line, line_frame, (heel_xy, axis))
-    if toe_line is not None:
-        a, b = toe_line
-        is_toe = ~(cu <= a + b * ((centres - heel_xy) @ right))
+        cut = toe_line.cutter(heel_xy, axis)
+        is_toe = cu > cut((centres - heel_xy) @ right)
         is_toe |= _toe_remnants(mask, rows, cols, is_toe, cu)
-        toeless = (su <= a + b * (d @ right)) & ~is_toe[owner]
+        toeless = (su <= cut(d @ right)) & ~is_toe[owner]
     if toe_line is None or not toeless.any():
         toe_line = None
         toeless = np.ones(su.size, bool)
@@ -426,7 +455,7 @@ def footprint(
     d = sub_xy - heel_xy
     su, sw = d @ axis, d @ lateral
     if toe_line is not None:
-        toeless = (su <= toe_line[0] + toe_line[1] * (d @ right)) & ~is_toe[owner]
+        toeless = (su <= cut(d @ right)) & ~is_toe[owner]
     else:
         toeless = np.ones(su.size, bool)
     cover = np.ones(su.size)

@@ -243,7 +243,7 @@ def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing
     })
     if dynamic and metrics["cpei"] is None:
         flags.append("cpei: the COP path does not reach two thirds of the foot length")
-    if not fp.toe_line:
+    if fp.toe_line is None:
         flags.append("no_toes: no toe prints were found; the arch index uses the whole print")
     phases: dict[str, Any] = {}
     if dynamic:
@@ -281,7 +281,8 @@ def _aggregate(side: str, steps: list[StepResult], th: Thresholds) -> FootResult
     )
 
 
-def _standing_balance(rec: Recording, steps: list[StepResult], facing: np.ndarray) -> dict:
+def _standing_balance(rec: Recording, steps: list[StepResult], facing: np.ndarray,
+                      lowpass_hz: float) -> dict:
     """Load shares and sway of a standing trial from the feet's own sensels."""
     frames = rec.frames
     t = rec.n_frames
@@ -321,7 +322,7 @@ def _standing_balance(rec: Recording, steps: list[StepResult], facing: np.ndarra
         "mean_force_n": float(total_f.mean()),
     }
     out["rear_pct"] = None if out["fore_pct"] is None else 100.0 - out["fore_pct"]
-    out.update(sway(rec.times_s, body, facing))
+    out.update(sway(rec.times_s, body, facing, lowpass_hz or None))
     return out
 
 
@@ -385,8 +386,8 @@ def analyze_recording(rec: Recording, thresholds: Thresholds | None = None) -> A
             warnings.append(f"step {s.index}: part of the foot is off the mat (not analysed)")
     feet = [_aggregate(side, [s for s in steps if s.side == side], th)
             for side in ("left", "right") if any(s.side == side for s in steps)]
-    balance = _standing_balance(rec, steps, facing) if mode in ("static", "balance") and steps \
-        else None
+    standing = mode in ("static", "balance") and steps
+    balance = _standing_balance(rec, steps, facing, th.sway_lowpass_hz) if standing else None
     return Analysis(
         mode=mode, threshold_kpa=threshold, thresholds=th, facing=facing, feet=feet, steps=steps,
         balance=balance, asymmetry=_asymmetry(feet, balance, th), warnings=warnings,
