@@ -212,8 +212,9 @@ def pressure_field(shape: FootShape, u: np.ndarray, v: np.ndarray) -> np.ndarray
         if shape.toe_bridge:
             bridge = _bridge_mask(shape, u, v) & ~inside & ~np.any(toes, axis=0)
             p = np.where(bridge, 0.07, p)
-    # Medial bias: more load on the medial side (v < 0) for positive bias.
-    tilt = np.exp(-2.5 * shape.medial_bias * v / width)
+    # Medial bias: more load on the medial side (v < 0) for positive bias. The toes keep their
+    # own pattern (the hallux stays the most loaded toe even in a supinated foot).
+    tilt = np.where(inside, np.exp(-2.5 * shape.medial_bias * v / width), 1.0)
     return p * tilt
 
 

@@ -228,7 +228,7 @@ def _side_votes(sub_uw: np.ndarray, toeless: np.ndarray, u0: float, u1: float,
         return votes
     w_heel, w_fore = w[heel].mean(), w[fore].mean()
     fore_centre = 0.5 * (w[fore].min() + w[fore].max())
-    if mid.sum() > 0.03 * toeless.sum():
+    if mid.sum() > 0.08 * toeless.sum():
         t = (u[mid].mean() - u[heel].mean()) / max(u[fore].mean() - u[heel].mean(), 1e-9)
         votes["midfoot"] = float(np.sign(w[mid].mean() - (w_heel + t * (w_fore - w_heel))))
     front_band = fore & (u > u1 - 0.10 * (u1 - u0))
@@ -294,16 +294,26 @@ def _keep_covered(sub_xy: np.ndarray, owner: np.ndarray, rows: np.ndarray, cols:
     return keep.reshape(-1)
 
 
-def _toes(toe_mask: np.ndarray) -> tuple[np.ndarray, int | None]:
-    """Label toe blobs; return the labels and the label of the hallux (largest, clearly)."""
+def _toes(toe_mask: np.ndarray, peak: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+          w: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """Label toe blobs; return the labels and the label of the hallux, if it can be told.
+
+    The hallux sits at one end of the row of toes and carries more pressure than the little
+    toe at the other end (toes 2-5 may merge into one larger blob, so size alone misleads).
+    """
     labels = label(toe_mask, connectivity=1)
-    if labels.max() == 0:
+    n = int(labels.max())
+    if n < 2:
         return labels, None
-    sizes = np.bincount(labels.reshape(-1))[1:]
-    order = np.argsort(sizes)[::-1]
-    if sizes.size == 1 or sizes[order[0]] >= 1.3 * sizes[order[1]]:
-        return labels, int(order[0] + 1)
-    return labels, None
+    lab = labels[rows, cols]
+    values = peak[rows, cols]
+    centre_w = np.array([w[lab == k].mean() if (lab == k).any() else np.nan
+                         for k in range(1, n + 1)])
+    ends = (int(np.nanargmin(centre_w)) + 1, int(np.nanargmax(centre_w)) + 1)
+    peaks = [float(values[lab == k].max()) for k in ends]
+    if max(peaks) < 1.2 * min(peaks):
+        return labels, None
+    return labels, ends[int(np.argmax(peaks))]
 
 
 def footprint(
@@ -399,7 +409,7 @@ def footprint(
         is_toe = cu > cut(cw) if cut is not None else np.zeros(cu.size, bool)
         toe_img = np.zeros(mask.shape, bool)
         toe_img[rows[is_toe], cols[is_toe]] = True
-        labels, hallux = _toes(toe_img)
+        labels, hallux = _toes(toe_img, peak_masked, rows, cols, cw)
         hallux_w = None
         if hallux is not None:
             hallux_w = float(cw[labels[rows, cols] == hallux].mean())
