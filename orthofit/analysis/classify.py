@@ -19,6 +19,7 @@ class Thresholds:
 
     name: str = "default"
     noise_floor_kpa: float = 5.0
+    force_floor_kpa: float = 2.0
     min_foot_area_cm2: float = 6.0
     join_distance_mm: float = 45.0
     ai_high: float = 0.21
@@ -44,6 +45,7 @@ class Thresholds:
         """Build from the parsed TOML of a threshold profile (missing keys keep defaults)."""
         table = {
             ("segmentation", "noise_floor_kpa"): "noise_floor_kpa",
+            ("segmentation", "force_floor_kpa"): "force_floor_kpa",
             ("segmentation", "min_foot_area_cm2"): "min_foot_area_cm2",
             ("segmentation", "join_distance_mm"): "join_distance_mm",
             ("arch_index", "high"): "ai_high",

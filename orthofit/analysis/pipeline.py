@@ -176,7 +176,7 @@ def _assign_sides(steps: list[StepResult], mode: str, facing: np.ndarray) -> Non
 
 
 def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing: np.ndarray,
-          mode: str) -> StepResult:
+          mode: str, force_floor_kpa: float) -> StepResult:
     frames = rec.frames
     t0, t1 = contact.frames
     win = contact.window(frames)
@@ -184,7 +184,7 @@ def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing
     values = win[:, rows, cols]
     times = rec.times_s[t0:t1]
     force, cop = masked_force_and_cop(win, contact.mask, rec.pitch_mm, contact.offset,
-                                      threshold)
+                                      min(force_floor_kpa, threshold))
     # Frames carrying almost nothing (a sensel or two at touch-down, a stray spike) give a COP
     # that is mostly noise; Song's construction line starts and ends on loaded frames.
     cop[force < COP_MIN_FORCE_FRACTION * max(float(force.max()), 1e-9)] = np.nan
@@ -379,7 +379,8 @@ def analyze_recording(rec: Recording, thresholds: Thresholds | None = None) -> A
                         f"({threshold:.1f} kPa) is large enough to be a foot")
     if n_specks:
         warnings.append(f"{n_specks} small blob(s) were ignored as noise")
-    steps = [_step(i, c, rec, threshold, facing, mode) for i, c in enumerate(contacts)]
+    steps = [_step(i, c, rec, threshold, facing, mode, th.force_floor_kpa)
+             for i, c in enumerate(contacts)]
     _assign_sides(steps, mode, facing)
     for s in steps:
         if not s.complete and s.flags and s.flags[0].startswith("off_edge"):

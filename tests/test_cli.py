@@ -1,0 +1,97 @@
+import json
+import subprocess
+import sys
+from io import StringIO
+
+import numpy as np
+import pytest
+
+from orthofit.cli import main, parse_pitch
+
+from conftest import SAMPLES
+
+
+def run(*argv):
+    out = StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def test_json_one_object_per_path_feet_left_to_right():
+    paths = [str(SAMPLES / "walk_normal.ofs"), str(SAMPLES / "static_flat.ofs")]
+    code, text = run("analyze", *paths, "--json")
+    assert code == 0
+    lines = text.strip().splitlines()
+    assert len(lines) == 2
+    for line, path in zip(lines, paths, strict=True):
+        obj = json.loads(line)
+        assert obj["path"] == path
+        assert [f["side"] for f in obj["feet"]] == ["left", "right"]
+        for foot in obj["feet"]:
+            assert {"arch_index", "arch_type", "cpei", "pronation", "steps"} <= foot.keys()
+            assert foot["arch_type"] in ("high", "normal", "low")
+            assert foot["pronation"] in ("pronated", "neutral", "supinated")
+    walk = json.loads(lines[0])
+    assert walk["feet"][0]["n_steps"] == 2 and len(walk["feet"][0]["steps"]) == 2
+    assert isinstance(walk["feet"][0]["cpei"], float)
+    assert len(walk["feet"][0]["steps"][0]["force_n"]) > 10
+    assert json.loads(lines[1])["feet"][0]["cpei"] is None  # static: no walk, no CPEI
+
+
+def test_unreadable_path_reports_and_the_others_still_run(tmp_path):
+    bad = tmp_path / "broken.ofs"
+    bad.write_bytes(b"PK\x03\x04garbage")
+    code, text = run("analyze", str(bad), str(SAMPLES / "static_normal.ofs"), "--json")
+    assert code == 1
+    first, second = [json.loads(line) for line in text.strip().splitlines()]
+    assert first["path"] == str(bad) and "broken.ofs" in first["error"]
+    assert "Traceback" not in first["error"]
+    assert second["feet"][0]["side"] == "left"
+
+
+def test_npy_needs_pitch_and_rate(tmp_path, capsys):
+    rec_path = tmp_path / "frames.npy"
+    from orthofit import load
+
+    np.save(rec_path, load(SAMPLES / "static_normal.ofs").frames[:20])
+    code, _ = run("analyze", str(rec_path))
+    assert code == 1
+    assert "--pitch-mm" in capsys.readouterr().err
+    code, text = run("analyze", str(rec_path), "--pitch-mm", "5.08", "--rate-hz", "50", "--json")
+    obj = json.loads(text)
+    assert code == 0 and obj["recording"]["pitch_mm"] == [5.08, 5.08]
+    assert obj["feet"][0]["arch_type"] == "normal"
+
+
+def test_human_summary_names_the_findings():
+    code, text = run("analyze", str(SAMPLES / "walk_flat.ofs"))
+    assert code == 0
+    assert "LEFT foot" in text and "RIGHT foot" in text
+    assert "arch: low" in text and "rolling: pronated" in text
+
+
+def test_empty_scan_says_no_foot(tmp_path):
+    np.save(tmp_path / "empty.npy", np.zeros((30, 40)))
+    code, text = run("analyze", str(tmp_path / "empty.npy"), "--pitch-mm", "5")
+    assert code == 0
+    assert "no foot was found on the mat" in text
+
+
+@pytest.mark.parametrize("text, value", [("5.08", (5.08, 5.08)), ("7.62x5.08", (7.62, 5.08))])
+def test_parse_pitch(text, value):
+    assert parse_pitch(text) == value
+
+
+def test_bad_option_value_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["analyze", "x.npy", "--pitch-mm", "abc"])
+    assert exit_info.value.code == 2
+    assert "--pitch-mm takes" in capsys.readouterr().err
+
+
+def test_console_script_runs_without_traceback(tmp_path):
+    missing = tmp_path / "missing.ofs"
+    proc = subprocess.run([sys.executable, "-m", "orthofit.cli", "analyze", str(missing)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert "no such file" in proc.stderr and "Traceback" not in proc.stderr

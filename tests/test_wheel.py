@@ -1,0 +1,57 @@
+"""A built wheel carries drivers/, profiles/ and the samples under one namespace (DESIGN.md)."""
+
+import json
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+
+import pytest
+
+from conftest import REPO, SAMPLES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(out), str(REPO)], check=True, capture_output=True)
+    (path,) = out.glob("orthofit-*.whl")
+    return path
+
+
+def test_wheel_contents(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in ("orthofit/drivers/__init__.py", "orthofit/profiles/thresholds/default.toml",
+                     "orthofit/sample_scans/walk_normal.ofs",
+                     "orthofit/sample_scans/walk_normal.json", "orthofit/cli.py"):
+        assert required in names, required
+    assert not any(n.startswith(("tests/", "drivers/", "profiles/")) for n in names)
+
+
+def test_installed_wheel_analyzes_a_sample(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    # System site-packages give numpy and scikit-image without a network; the wheel itself is
+    # installed into the fresh environment and must win over any checkout.
+    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--no-deps", "--no-index",
+                    "-q", str(wheel)], check=True, capture_output=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    where = subprocess.run(
+        [str(bindir / "python"), "-c",
+         "import orthofit, orthofit.drivers, orthofit.profiles; print(orthofit.__file__);"
+         "print(orthofit.drivers.__file__)"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert all(str(env_dir) in w for w in where), where
+    proc = subprocess.run([str(bindir / "orthofit"), "analyze", str(SAMPLES / "walk_normal.ofs"),
+                           "--json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert [f["arch_type"] for f in result["feet"]] == ["normal", "normal"]
+    listed = subprocess.run([str(bindir / "orthofit"), "samples"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert any(p.endswith("balance_normal.ofs") and str(env_dir) in p for p in listed)
