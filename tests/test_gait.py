@@ -84,3 +84,26 @@ def test_a_frame_with_no_load_does_not_abort():
     result = orthofit.analyze(rec.replace(frames=frames))
     assert all(s.metrics.get("cpei") is not None for s in result.steps)
     assert path_length_mm(np.array([[0, 0], [np.nan, np.nan], [3, 4]])) == 5.0
+
+
+@pytest.mark.parametrize("heading, rows, cols", [(180, 394, 110), (90, 110, 394), (-90, 110, 394)])
+def test_walks_in_any_direction(heading, rows, cols):
+    shape = fm.named_foot("normal")
+    mat = fm.Mat(rows, cols, (5.08, 5.08))
+    a = np.radians(heading)
+    d = np.array([np.sin(a), -np.cos(a)])
+    right = np.array([-d[1], d[0]])
+    centre = np.array([cols * 5.08 / 2, rows * 5.08 / 2])
+    steps = []
+    for i, side in enumerate(("left", "right", "left")):
+        sgn = -1 if side == "left" else 1
+        heel = centre + d * ((i - 1) * 620 - 125) + right * sgn * 45
+        steps.append(fm.Step(shape, fm.Placement(tuple(heel), heading + sgn * 6, side),
+                             0.05 + 0.55 * i))
+    rec, truth = fm.render_walk(steps, mat, noise_kpa=1.0)
+    result = orthofit.analyze(rec)
+    assert result.facing @ d > 0.99
+    assert [s.side for s in result.steps] == ["left", "right", "left"]
+    for step, true in zip(result.steps, truth["steps"], strict=True):
+        assert step.metrics["arch_index"] == pytest.approx(true["arch_index"], abs=0.02)
+        assert step.metrics["cpei"] == pytest.approx(true["cpei"], abs=3.0)
