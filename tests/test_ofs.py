@@ -100,31 +100,34 @@ def test_corrupted_payload_is_caught(tmp_path):
         orthofit.load(bad)
 
 
-def test_checksum_catches_a_well_formed_but_wrong_array(tmp_path):
-    rec = sample_recording()
-    path = save_ofs(rec, tmp_path / "scan.ofs")
-    with np.load(path) as z:
-        members = {k: z[k] for k in z.files}
-    members["frames_kpa"] = members["frames_kpa"] + 1
-    forged = tmp_path / "forged.ofs"
-    with forged.open("wb") as fh:
-        np.savez_compressed(fh, **members)
-    with pytest.raises(ScanFileError, match="does not match its checksum"):
-        load_ofs(forged)
-
-
-def test_newer_version_is_refused_with_advice(tmp_path):
+def rewritten(tmp_path, change):
+    """A saved scan whose archive members were changed by ``change(members)`` and re-zipped."""
     path = save_ofs(sample_recording(), tmp_path / "scan.ofs")
     with np.load(path) as z:
         members = {k: z[k] for k in z.files}
-    meta = json.loads(members["meta"].tobytes())
-    meta["version"] = FORMAT_VERSION + 1
-    members["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
-    newer = tmp_path / "newer.ofs"
-    with newer.open("wb") as fh:
+    change(members)
+    out = tmp_path / "changed.ofs"
+    with out.open("wb") as fh:
         np.savez_compressed(fh, **members)
+    return out
+
+
+def test_checksum_catches_a_well_formed_but_wrong_array(tmp_path):
+    def add_one(members):
+        members["frames_kpa"] = members["frames_kpa"] + 1
+
+    with pytest.raises(ScanFileError, match="does not match its checksum"):
+        load_ofs(rewritten(tmp_path, add_one))
+
+
+def test_newer_version_is_refused_with_advice(tmp_path):
+    def bump(members):
+        meta = json.loads(members["meta"].tobytes())
+        meta["version"] = FORMAT_VERSION + 1
+        members["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+
     with pytest.raises(ScanFileError, match="Update orthofit"):
-        load_ofs(newer)
+        load_ofs(rewritten(tmp_path, bump))
 
 
 def test_plain_npz_is_not_taken_for_a_scan(tmp_path):
