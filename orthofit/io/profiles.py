@@ -13,6 +13,7 @@ from typing import Any
 
 from orthofit.analysis.classify import Thresholds
 from orthofit.errors import ProfileError
+from orthofit.matprofile import MatProfile
 
 KINDS = ("thresholds", "mats", "insoles")
 
@@ -55,3 +56,8 @@ def read_profile(kind: str, name_or_path: str | Path) -> dict[str, Any]:
 def load_thresholds(name_or_path: str | Path = "default") -> Thresholds:
     """Read a threshold profile into :class:`~orthofit.analysis.Thresholds`."""
     return Thresholds.from_dict(read_profile("thresholds", name_or_path))
+
+
+def load_mat_profile(name_or_path: str | Path) -> MatProfile:
+    """Read a mat profile (shipped name such as ``ofp1-generic``, or a path to a TOML file)."""
+    return MatProfile.from_dict(read_profile("mats", name_or_path))

@@ -1,0 +1,70 @@
+"""Benchmark: decoding OFP1 64 x 64 16-bit frames from a byte buffer, with sync search and CRC.
+
+    python benchmarks/bench_ofp1.py
+
+Targets (issue: drivers): at least 10,000 frames/s on one core, and no more than 4 x the cost
+of the bare ``numpy.frombuffer`` of the same payloads plus ``binascii.crc_hqx`` over them.
+"""
+
+from __future__ import annotations
+
+import binascii
+import sys
+import time
+
+import numpy as np
+
+from orthofit.drivers.ofp1 import HEADER_SIZE, Ofp1Codec
+
+N_FRAMES = 4000
+ROWS = COLS = 64
+
+
+def best_of(fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> int:
+    codec = Ofp1Codec()
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 4096, size=(ROWS, COLS), dtype=np.uint16)
+    stream = b"".join(codec.encode(counts, seq=i, time_us=i * 2000) for i in range(N_FRAMES))
+    size = len(stream) // N_FRAMES
+    # A stream with a little garbage between frames, to exercise the sync search too.
+    noisy = b"".join(stream[i * size:(i + 1) * size] + b"\x00\xa5" for i in range(N_FRAMES))
+
+    view = memoryview(stream)
+
+    def bare():
+        for i in range(N_FRAMES):
+            off = i * size
+            binascii.crc_hqx(view[off + 2:off + size - 2], 0xFFFF)
+            np.frombuffer(stream, dtype="<u2", count=ROWS * COLS, offset=off + HEADER_SIZE)
+
+    def decode(buf):
+        frames, state = codec.decode(codec.initial_state(), buf)
+        assert len(frames) == N_FRAMES, len(frames)
+
+    t_bare = best_of(bare)
+    t_clean = best_of(lambda: decode(stream))
+    t_noisy = best_of(lambda: decode(noisy))
+    ok = True
+    print(f"{N_FRAMES} frames of {ROWS} x {COLS} uint16 ({size} bytes each)")
+    print(f"{'frombuffer + crc_hqx':28s} {t_bare * 1e6 / N_FRAMES:7.1f} us/frame  (baseline)")
+    for name, t in (("decode, clean stream", t_clean), ("decode, garbage between", t_noisy)):
+        rate = N_FRAMES / t
+        ratio = t / t_bare
+        good = rate >= 10_000 and ratio <= 4.0
+        ok &= good
+        print(f"{name:28s} {t * 1e6 / N_FRAMES:7.1f} us/frame  {rate:9.0f} frames/s "
+              f"(>= 10000)  {ratio:5.2f}x (<= 4x){'  ok' if good else '  OVER TARGET'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

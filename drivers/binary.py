@@ -1,0 +1,186 @@
+r"""Sync-header binary frames described by a profile (FORMATS.md section 2).
+
+Covers the binary low-cost mats: the ``AA AB AC`` 16 x 16 module, the ``BB AA`` frame with a
+CRC-16/Modbus, and the ``AA ... CC`` frame with type, length, sequence and CRC. A frame is::
+
+    sync | header fields | samples (rows x cols, 1 or 2 bytes, either endianness,
+    row- or column-major) | fields after the samples (sequence, checksum, trailer)
+
+Fields are placed by ``offset`` from the frame start (negative: from its end). A field with
+``expect`` must hold that value; ``seq`` is a wrapping sequence number; the checksum covers
+``covers = [start, end)`` (negative end counts from the frame end). Frames without a checksum
+are told apart by their sync alone: one with the sync inside its span was cut short (for the
+12-bit M1616 module the sync cannot occur in the samples, whose high bytes are below 0x10).
+
+Examples
+--------
+>>> codec = BinaryCodec(sync=b"\xbb\xaa", rows=1, cols=2, sample_bytes=2, endian="little",
+...                     payload_offset=4, after_payload=2,
+...                     fields=(Field("length", 2, 2, "little", expect=4),),
+...                     checksum=Checksum("crc16-modbus", -2, "little", (0, -2)))
+>>> data = codec.encode(np.array([[5, 6]]))
+>>> data.hex()
+'bbaa040005000600022e'
+>>> codec.decode(codec.initial_state(), data)[0][0].counts.tolist()
+[[5, 6]]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from orthofit.drivers.base import (
+    DecodeStats,
+    ParserState,
+    RawFrame,
+    account_sequence,
+    count,
+)
+from orthofit.drivers.checksums import CHECKSUMS
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """An integer field of a frame: ``name`` (``length``, ``type``, ``seq``, ``trailer``...)."""
+
+    name: str
+    offset: int
+    size: int = 1
+    endian: str = "big"
+    expect: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Checksum:
+    """Where a frame's checksum sits, its algorithm and the bytes it covers."""
+
+    algorithm: str
+    offset: int
+    endian: str = "little"
+    covers: tuple[int, int] = (0, 0)
+
+
+def _read(buf: bytes, start: int, size: int, f: Field | Checksum, frame_size: int,
+          width: int) -> int:
+    off = f.offset if f.offset >= 0 else frame_size + f.offset
+    return int.from_bytes(buf[start + off:start + off + width], f.endian)  # type: ignore[arg-type]
+
+
+@dataclasses.dataclass(frozen=True)
+class BinaryCodec:
+    """A codec for sync-header binary frames (see the module docstring)."""
+
+    sync: bytes
+    rows: int
+    cols: int
+    sample_bytes: int = 2
+    endian: str = "big"
+    order: str = "row"
+    payload_offset: int = 0
+    after_payload: int = 0
+    fields: tuple[Field, ...] = ()
+    checksum: Checksum | None = None
+    poll_request: bytes | None = None
+
+    def __post_init__(self) -> None:
+        if self.checksum is not None and self.checksum.algorithm not in CHECKSUMS:
+            known = ", ".join(CHECKSUMS)
+            raise ValueError(f"unknown checksum {self.checksum.algorithm!r}; known: {known}")
+        if self.payload_offset < len(self.sync):
+            raise ValueError("payload_offset must leave room for the sync bytes")
+
+    @property
+    def frame_size(self) -> int:
+        """Bytes in one frame."""
+        return self.payload_offset + self.rows * self.cols * self.sample_bytes + self.after_payload
+
+    @property
+    def _dtype(self) -> str:
+        return ("<" if self.endian == "little" else ">") + f"u{self.sample_bytes}"
+
+    def initial_state(self) -> ParserState:
+        """A fresh stream."""
+        return ParserState(geometry=(self.rows, self.cols))
+
+    def _samples(self, counts: np.ndarray) -> bytes:
+        grid = counts if self.order == "row" else counts.T
+        return np.ascontiguousarray(grid, dtype=self._dtype).tobytes()
+
+    def encode(self, counts: np.ndarray, seq: int = 0, time_us: int = 0) -> bytes:
+        """One frame; ``expect`` fields get their value, ``seq`` the sequence number."""
+        size = self.frame_size
+        frame = bytearray(size)
+        frame[:len(self.sync)] = self.sync
+        start = self.payload_offset
+        payload = self._samples(np.asarray(counts))
+        frame[start:start + len(payload)] = payload
+        for f in self.fields:
+            off = f.offset if f.offset >= 0 else size + f.offset
+            value = seq % (1 << (8 * f.size)) if f.name == "seq" else (f.expect or 0)
+            frame[off:off + f.size] = value.to_bytes(f.size, f.endian)  # type: ignore[arg-type]
+        if self.checksum is not None:
+            func, width = CHECKSUMS[self.checksum.algorithm]
+            lo, hi = self.checksum.covers
+            hi = hi if hi > 0 else size + hi
+            off = self.checksum.offset if self.checksum.offset >= 0 else size + self.checksum.offset
+            frame[off:off + width] = func(bytes(frame[lo:hi])).to_bytes(
+                width, self.checksum.endian)  # type: ignore[arg-type]
+        return bytes(frame)
+
+    def decode(self, state: ParserState, data: bytes) -> tuple[list[RawFrame], ParserState]:
+        """Frames completed by ``data``; a bad field or checksum moves the search on one byte."""
+        buf = state.pending + data if state.pending else bytes(data)
+        n = len(buf)
+        size = self.frame_size
+        frames: list[RawFrame] = []
+        stats: DecodeStats = state.stats
+        pos = 0
+        sync = self.sync
+        while True:
+            start = buf.find(sync, pos)
+            if start < 0:
+                keep = min(len(sync) - 1, n - pos)
+                stats = count(stats, bytes_skipped=n - pos - keep)
+                pos = n - keep
+                break
+            stats = count(stats, bytes_skipped=start - pos)
+            pos = start
+            if n - pos < size:
+                break
+            if self.checksum is None:
+                # Without a checksum, a sync inside the span means this frame was cut short.
+                inner = buf.find(sync, pos + 1, pos + size)
+                if inner >= 0:
+                    stats = count(stats, bad_frames=1, bytes_skipped=inner - pos)
+                    pos = inner
+                    continue
+            if any(f.expect is not None and _read(buf, pos, size, f, size, f.size) != f.expect
+                   for f in self.fields):
+                stats = count(stats, bytes_skipped=1)
+                pos += 1
+                continue
+            if self.checksum is not None:
+                func, width = CHECKSUMS[self.checksum.algorithm]
+                lo, hi = self.checksum.covers
+                hi = hi if hi > 0 else size + hi
+                got = _read(buf, pos, size, self.checksum, size, width)
+                if func(memoryview(buf)[pos + lo:pos + hi]) != got:
+                    stats = count(stats, crc_errors=1, bytes_skipped=1)
+                    pos += 1
+                    continue
+            values = np.frombuffer(buf, dtype=self._dtype, count=self.rows * self.cols,
+                                   offset=pos + self.payload_offset)
+            grid = (values.reshape(self.rows, self.cols) if self.order == "row"
+                    else values.reshape(self.cols, self.rows).T)
+            seq = None
+            state = dataclasses.replace(state, stats=count(stats, frames=1))
+            for f in self.fields:
+                if f.name == "seq":
+                    seq = _read(buf, pos, size, f, size, f.size)
+                    state = account_sequence(state, seq, 1 << (8 * f.size))
+            stats = state.stats
+            frames.append(RawFrame(np.ascontiguousarray(grid).astype(np.uint16), seq, None))
+            pos += size
+        return frames, dataclasses.replace(state, pending=buf[pos:], stats=stats)
