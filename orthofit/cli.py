@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
+from orthofit.cli_capture import add_parsers as add_capture_parsers
 from orthofit.errors import OrthofitError
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_analyze)
     p = sub.add_parser("samples", help="list the sample scans shipped with orthofit")
     p.set_defaults(func=cmd_samples)
+    add_capture_parsers(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Capturing from a mat: the journal, the capture modes and the recorder (no Qt)."""

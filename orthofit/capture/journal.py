@@ -1,0 +1,151 @@
+"""The append-only journal a capture streams into.
+
+A crash or a pulled cable loses at most the frames in flight.
+
+Layout: the line ``OFJ1``, one line of JSON (the mat profile, the capture settings, the start
+time), then records. A record is a fixed header, a payload and a CRC-32 of both::
+
+    magic 4s ("FRM1" frame, "FLT1" fault) | index u32 | seq i64 (-1: none) |
+    device time us i64 (-1: none) | host time s f64 | dtype u8 | rows u16 | cols u16 |
+    payload bytes u32 | payload | crc32 u32
+
+A reader stops at the first record that is cut short or fails its CRC (the tail a crash
+leaves) and says so; every record before it is intact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import struct
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from orthofit.errors import ScanFileError
+
+MAGIC = b"OFJ1\n"
+RECORD = struct.Struct("<4sIqqdBHHI")
+FRAME, FAULT = b"FRM1", b"FLT1"
+DTYPES = {1: np.dtype("u1"), 2: np.dtype("<u2"), 3: np.dtype("<i4"), 4: np.dtype("<f4")}
+_CODES = {v: k for k, v in DTYPES.items()}
+#: Seconds between fsyncs: bounds what a power cut can take while keeping the disk quiet.
+FSYNC_INTERVAL_S = 0.25
+
+
+@dataclasses.dataclass
+class JournalContents:
+    """What a journal holds: its header, the frames and faults, and whether its tail was cut."""
+
+    header: dict[str, Any]
+    counts: list[np.ndarray]
+    seq: list[int | None]
+    device_time_us: list[int | None]
+    host_time_s: list[float]
+    faults: list[dict[str, Any]]
+    damaged_tail: str | None
+
+
+class JournalWriter:
+    """Append frames to a new journal file (owner-only, created exclusively)."""
+
+    def __init__(self, path: str | Path, header: dict[str, Any]) -> None:
+        self.path = Path(path)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
+        self._fd = os.open(self.path, flags, 0o600)
+        self._last_sync = time.monotonic()
+        self._index = 0
+        self._write(MAGIC + json.dumps(header, sort_keys=True).encode("utf-8") + b"\n")
+        os.fsync(self._fd)
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        now = time.monotonic()
+        if now - self._last_sync >= FSYNC_INTERVAL_S:
+            os.fsync(self._fd)
+            self._last_sync = now
+
+    def append_frame(self, counts: np.ndarray, seq: int | None, device_time_us: int | None,
+                     host_time_s: float) -> None:
+        """Append one frame of raw counts."""
+        arr = np.asarray(counts)
+        dtype = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
+        code = _CODES.get(np.dtype(dtype))
+        if code is None:
+            arr, code = arr.astype("<f4"), 4
+        payload = np.ascontiguousarray(arr, dtype=DTYPES[code]).tobytes()
+        head = RECORD.pack(FRAME, self._index, -1 if seq is None else seq,
+                           -1 if device_time_us is None else device_time_us, host_time_s, code,
+                           arr.shape[0], arr.shape[1], len(payload))
+        self._index += 1
+        self._write(head + payload + struct.pack("<I", zlib.crc32(payload, zlib.crc32(head))))
+
+    def append_fault(self, kind: str, message: str, host_time_s: float) -> None:
+        """Append a fault note (timeout, disconnection...)."""
+        payload = json.dumps({"kind": kind, "message": message}).encode("utf-8")
+        head = RECORD.pack(FAULT, self._index, -1, -1, host_time_s, 0, 0, 0, len(payload))
+        self._write(head + payload + struct.pack("<I", zlib.crc32(payload, zlib.crc32(head))))
+
+    def close(self) -> None:
+        """Flush to disk and close."""
+        if self._fd >= 0:
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = -1
+
+
+def read_journal(path: str | Path) -> JournalContents:
+    """Read every intact record of a journal.
+
+    Raises
+    ------
+    ScanFileError
+        When the file is not a journal at all (a cut tail is reported in
+        ``damaged_tail``, not raised).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScanFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    if not data.startswith(MAGIC):
+        raise ScanFileError(path, "not an orthofit capture journal")
+    end = data.find(b"\n", len(MAGIC))
+    try:
+        header = json.loads(data[len(MAGIC):end])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ScanFileError(path, f"its header is damaged ({exc})") from exc
+    out = JournalContents(header, [], [], [], [], [], None)
+    pos = end + 1
+    n = len(data)
+    while pos < n:
+        if n - pos < RECORD.size:
+            out.damaged_tail = f"the last record is cut short ({n - pos} bytes)"
+            break
+        magic, _, seq, dev, host, code, rows, cols, size = RECORD.unpack_from(data, pos)
+        stop = pos + RECORD.size + size + 4
+        if magic not in (FRAME, FAULT) or stop > n:
+            out.damaged_tail = "the last record is cut short" if stop > n else \
+                f"unreadable bytes at offset {pos}"
+            break
+        payload = data[pos + RECORD.size:stop - 4]
+        (crc,) = struct.unpack_from("<I", data, stop - 4)
+        if zlib.crc32(payload, zlib.crc32(data[pos:pos + RECORD.size])) != crc:
+            out.damaged_tail = f"a record at offset {pos} fails its checksum"
+            break
+        if magic == FAULT:
+            out.faults.append({**json.loads(payload), "host_time_s": host})
+        else:
+            out.counts.append(np.frombuffer(payload, DTYPES[code]).reshape(rows, cols).copy())
+            out.seq.append(None if seq < 0 else seq)
+            out.device_time_us.append(None if dev < 0 else dev)
+            out.host_time_s.append(host)
+        pos = stop
+    return out

@@ -1,0 +1,287 @@
+"""Command-line capture: ``orthofit record``, ``mats``, ``recover``, ``emulate``, ``calibrate``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from orthofit.errors import OrthofitError
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _profile(name: str) -> Any:
+    from orthofit.io.profiles import load_mat_profile
+
+    return load_mat_profile(name)
+
+
+def _with_clinic_calibration(profile: Any, use: bool) -> tuple[Any, np.ndarray | None, dict]:
+    """The profile with the clinic's stored scale, the tare map, and what was applied."""
+    if not use:
+        return profile, None, {}
+    from orthofit.io.matcal import load_mat_calibration
+
+    cal = load_mat_calibration(profile.name)
+    applied = {}
+    if cal["scale"] != 1.0:
+        profile = profile.with_calibration(clinic_scale=cal["scale"])
+        applied["scale"] = cal["scale"]
+    if cal["zero_map"] is not None:
+        applied["zeroed"] = cal["info"].get("zeroed")
+    return profile, cal["zero_map"], applied
+
+
+def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
+    """Record from a mat into an .ofs file and print the summary."""
+    from orthofit.capture.modes import trigger_for
+    from orthofit.capture.recorder import capture
+    from orthofit.drivers.reader import MatReader
+
+    profile, zero_map, applied = _with_clinic_calibration(_profile(args.profile),
+                                                          not args.no_calibration)
+    if zero_map is not None and profile.rows and zero_map.shape != (profile.rows, profile.cols):
+        zero_map = None
+    sensel_cm2 = profile.pitch_mm[0] * profile.pitch_mm[1] / 100.0
+    trigger = trigger_for(args.mode or "unknown", sensel_area_cm2=sensel_cm2,
+                          seconds=args.seconds, frames=args.frames)
+    if args.wait_s:
+        trigger.max_wait_s = args.wait_s
+    reader = MatReader(args.port, profile)
+    reader.start()
+    reader.wait_open()
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        result = capture(reader, args.output, trigger, mode=args.mode or "unknown",
+                         patient_id=args.patient_id, device_id=args.device_id,
+                         zero_map=zero_map, stop_event=stop)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    summary = result.to_dict()
+    summary["clinic_calibration"] = applied
+    if args.json:
+        out.write(json.dumps(summary) + "\n")
+    else:
+        rate = f"{result.rate_hz:.1f} Hz" if result.rate_hz else "n/a"
+        out.write(f"{result.message}: {result.frames} frame(s) saved to {result.path} "
+                  f"({result.received} received, {rate})\n")
+        out.write("  crc errors {crc_errors}, sequence gaps {sequence_gaps} "
+                  "({frames_missing} frame(s) missing), bytes skipped {bytes_skipped}, "
+                  "bad frames {bad_frames}\n".format(**result.stats))
+        for fault in result.faults:
+            out.write(f"  ! {fault['kind']}: {fault['message']}\n")
+    return EXIT_OK if result.complete else EXIT_FAILED
+
+
+def cmd_recover(args: argparse.Namespace, out: TextIO) -> int:
+    """Turn a journal into an .ofs."""
+    from orthofit.capture.recorder import recover_journal
+
+    rec, contents = recover_journal(args.journal, args.output)
+    out.write(f"recovered {rec.n_frames} frame(s) from {args.journal} into {args.output}\n")
+    if contents.damaged_tail:
+        out.write(f"  the journal's end was damaged ({contents.damaged_tail}); every record "
+                  "before it was intact\n")
+    for fault in contents.faults:
+        out.write(f"  ! {fault['kind']}: {fault['message']}\n")
+    return EXIT_OK
+
+
+def cmd_mats(args: argparse.Namespace, out: TextIO) -> int:
+    """List attached serial ports, the profiles they match, and every profile."""
+    from orthofit.drivers.discovery import list_serial_ports, match_profiles
+    from orthofit.io.profiles import load_mat_profile, profile_names
+
+    profiles = [load_mat_profile(n) for n in profile_names("mats")]
+    matches = match_profiles(list_serial_ports(), profiles)
+    if args.json:
+        out.write(json.dumps({
+            "ports": [{"device": p.device, "description": p.description, "usb_id": p.usb_id,
+                       "profiles": names} for p, names in matches],
+            "profiles": [{"name": p.name, "description": p.description,
+                          "rows": p.rows, "cols": p.cols, "pitch_mm": list(p.pitch_mm),
+                          "codec": p.codec.get("kind"), "usb_ids": p.link.get("usb_ids", []),
+                          "calibrated": p.calibration.calibrated} for p in profiles],
+        }) + "\n")
+        return EXIT_OK
+    out.write("attached serial ports:\n")
+    if not matches:
+        out.write("  none found (plug the mat in; networked mats: --port socket://HOST:PORT)\n")
+    for port, names in matches:
+        fit = ", ".join(names) if names else "no profile matches its USB id"
+        out.write(f"  {port.device:16s} {port.usb_id or '-':10s} {port.description}  -> {fit}\n")
+    out.write("mat profiles:\n")
+    for p in profiles:
+        size = f"{p.rows} x {p.cols}" if p.rows else "size from stream"
+        cal = "calibrated" if p.calibration.calibrated else "uncalibrated"
+        out.write(f"  {p.name:22s} {size:16s} {p.pitch_mm[0]:g} x {p.pitch_mm[1]:g} mm, "
+                  f"{p.codec.get('kind')}, {cal}\n")
+    return EXIT_OK
+
+
+def cmd_emulate(args: argparse.Namespace, out: TextIO) -> int:
+    """Serve a mat's bytes over a pty or TCP until stopped."""
+    from orthofit.drivers.emulator import FaultSpec, MatEmulator, foot_model_frames
+    from orthofit.io.load import load
+
+    profile = _profile(args.profile)
+    try:
+        faults = FaultSpec.parse(args.faults)
+    except ValueError as exc:
+        raise OrthofitError(f"--faults: {exc}") from exc
+    if args.scan:
+        rec = load(args.scan)
+        frames = rec.frames
+        rate = args.rate_hz or rec.rate_hz or 100.0
+    else:
+        rate = args.rate_hz or 100.0
+        rec = foot_model_frames(profile, args.foot, args.mode, rate_hz=rate)
+        frames = rec.frames
+    if profile.rows and frames.shape[1:] != (profile.rows, profile.cols):
+        raise OrthofitError(
+            f"the scan is {frames.shape[1]} x {frames.shape[2]} sensels but the profile "
+            f"'{profile.name}' is {profile.rows} x {profile.cols}; choose a matching profile "
+            "(ofp1-generic sends any size)")
+    emulator = MatEmulator(profile, frames, rate_hz=rate, faults=faults, seed=args.seed,
+                           wait_for_start=args.wait_for_start)
+    if args.tcp is not None:
+        host, port = emulator.start_tcp(args.tcp)
+        where = f"socket://{host}:{port}"
+    else:
+        where = emulator.start_pty()
+    out.write(f"{where}\n")
+    out.flush()
+    sys.stderr.write(f"emulating '{profile.name}' ({frames.shape[1]} x {frames.shape[2]}, "
+                     f"{rate:g} Hz) on {where}; Ctrl-C stops\n")
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    deadline = time.monotonic() + args.seconds if args.seconds else None
+    try:
+        while not stop.is_set() and not emulator.finished.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            stop.wait(0.1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        emulator.stop()
+    sys.stderr.write(f"sent {emulator.sent} frame(s)\n")
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace, out: TextIO) -> int:
+    """Zero a mat, or check it against a known body weight."""
+    from orthofit.capture.calibration import tare_is_plausible, tare_map, weight_check
+    from orthofit.capture.modes import trigger_for
+    from orthofit.capture.recorder import capture
+    from orthofit.drivers.reader import MatReader
+    from orthofit.io.load import load
+    from orthofit.io.matcal import save_mat_calibration
+
+    base = _profile(args.profile)
+    profile, zero_map, _ = _with_clinic_calibration(base, args.step == "weight")
+    reader = MatReader(args.port, base if args.step == "zero" else profile)
+    reader.start()
+    reader.wait_open()
+    trigger = trigger_for("unknown", sensel_area_cm2=1.0, seconds=args.seconds)
+    with tempfile.TemporaryDirectory(prefix="orthofit-calibration-") as folder:
+        scan = Path(folder) / "calibration.ofs"
+        capture(reader, scan, trigger, zero_map=zero_map)
+        rec = load(scan)
+    if args.step == "zero":
+        problem = tare_is_plausible(rec.raw_counts, base.max_count)
+        if problem:
+            raise OrthofitError(problem)
+        path = save_mat_calibration(base.name, zero_map=tare_map(rec.raw_counts))
+        out.write(f"zeroed '{base.name}' from {rec.n_frames} frames; saved to {path}\n")
+        return EXIT_OK
+    if not args.kg:
+        raise OrthofitError("the weight check needs the person's mass: --kg KG")
+    try:
+        check = weight_check(rec.frames, rec.pitch_mm, args.kg)
+    except ValueError as exc:
+        raise OrthofitError(str(exc)) from exc
+    out.write(f"measured {check['measured_n']:.0f} N for {args.kg:g} kg "
+              f"({check['expected_n']:.0f} N expected): {check['error_pct']:+.1f} %\n")
+    if args.save:
+        scale = check["scale"] * profile.calibration.clinic_scale
+        path = save_mat_calibration(base.name, scale=scale)
+        out.write(f"scale factor {scale:.4f} saved to {path}\n")
+    else:
+        out.write("add --save to store the scale factor for this mat\n")
+    return EXIT_OK
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the capture commands to the ``orthofit`` parser."""
+    p = sub.add_parser("record", help="record a trial from a mat into an .ofs file",
+                       description="Record from a mat. Every frame is journalled as it arrives; "
+                                   "a pulled cable or a stalled mat still leaves an .ofs of "
+                                   "everything received.")
+    p.add_argument("--port", required=True,
+                   help="serial port (/dev/ttyACM0, COM3), or URL (socket://host:port)")
+    p.add_argument("--profile", required=True, help="mat profile name or .toml path")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--seconds", type=float, help="record this long from the first frame")
+    how.add_argument("--frames", type=int, help="record this many frames")
+    how.add_argument("--mode", choices=("static", "walk", "balance"),
+                     help="static: 5 s once the stance is steady; walk: first foot down to "
+                          "last foot off plus 1 s; balance: 30 s once steady")
+    p.add_argument("-o", "--output", required=True, help="the .ofs file to write")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--patient-id", default=None)
+    p.add_argument("--device-id", default=None)
+    p.add_argument("--wait-s", type=float, default=None,
+                   help="how long static, balance and walk wait for the patient (default 60)")
+    p.add_argument("--no-calibration", action="store_true",
+                   help="ignore the clinic's stored zero and scale for this mat")
+    p.set_defaults(func=cmd_record)
+
+    p = sub.add_parser("recover", help="turn a capture journal left by a crash into an .ofs")
+    p.add_argument("journal")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_recover)
+
+    p = sub.add_parser("mats", help="list attached mats and the mat profiles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_mats)
+
+    p = sub.add_parser("emulate", help="emulate a mat over a pseudo-terminal or TCP",
+                       description="Speak a mat profile's real bytes from a scan or the foot "
+                                   "model. Prints the device path (or socket:// URL) first.")
+    p.add_argument("--profile", default="ofp1-generic")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--scan", help="replay this scan")
+    src.add_argument("--foot", default="normal", choices=("normal", "flat", "cavus"))
+    p.add_argument("--mode", default="static", choices=("static", "walk", "balance"))
+    p.add_argument("--rate-hz", type=float, default=None)
+    link = p.add_mutually_exclusive_group()
+    link.add_argument("--pty", action="store_true", help="a pseudo-terminal (default)")
+    link.add_argument("--tcp", type=int, metavar="PORT", default=None,
+                      help="listen on 127.0.0.1:PORT (0: any free port)")
+    p.add_argument("--faults", default="", help="e.g. garbage=0.01,crc=0.01,cut=0.01,"
+                   "drop=0.01,stall=5:2,disconnect=10")
+    p.add_argument("--seconds", type=float, default=None, help="stop after this long")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--wait-for-start", action="store_true",
+                   help="send nothing until the host sends S (OFP1)")
+    p.set_defaults(func=cmd_emulate)
+
+    p = sub.add_parser("calibrate", help="zero a mat, or check it with a known body weight")
+    p.add_argument("step", choices=("zero", "weight"))
+    p.add_argument("--port", required=True)
+    p.add_argument("--profile", required=True)
+    p.add_argument("--seconds", type=float, default=3.0)
+    p.add_argument("--kg", type=float, default=None, help="the person's mass (weight check)")
+    p.add_argument("--save", action="store_true", help="store the scale factor (weight check)")
+    p.set_defaults(func=cmd_calibrate)
