@@ -70,7 +70,7 @@ def test_failed_write_keeps_previous_file(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(np, "savez_compressed", boom)
+    monkeypatch.setattr(np.lib.format, "write_array", boom)
     with pytest.raises(OSError, match="disk full"):
         save_ofs(sample_recording().replace(mode="static"), path)
     assert path.read_bytes() == before

@@ -67,14 +67,19 @@ class Trigger:
     _dt: float = 0.0
 
     @property
+    def watches_load(self) -> bool:
+        """Whether ``update`` needs the frame's pressures (static, walk, balance)."""
+        return self.mode in ("static", "walk", "balance")
+
+    @property
     def window(self) -> tuple[int, int] | None:
         """Frame indices (start, end-exclusive) to keep, once known."""
         if self.start is None:
             return None
         return self.start, self.end if self.end is not None else self.start
 
-    def update(self, index: int, t_s: float, kpa: np.ndarray) -> bool:
-        """Feed one frame (its index, time in s and kPa image); return True when done."""
+    def update(self, index: int, t_s: float, kpa: np.ndarray | None) -> bool:
+        """Feed one frame (index, time in s, kPa image or None); return True when done."""
         if self._t0 is None:
             self._t0 = t_s
         if self._last_t is not None and t_s > self._last_t:
@@ -88,6 +93,7 @@ class Trigger:
             self.start = 0
             self.end = index + 1
             return t_s - self._t0 + self._dt >= self.duration_s - 1e-9
+        assert kpa is not None, "static, walk and balance triggers need the pressures"
         loaded = kpa > LOADED_KPA
         area = float(loaded.sum()) * self.sensel_area_cm2
         if self.mode == "walk":
@@ -128,7 +134,7 @@ class Trigger:
                 return True
             return False
         self.end = index + 1
-        return self._last_loaded is not None and t_s - self._last_loaded >= self.margin_s
+        return self._last_loaded is not None and t_s - self._last_loaded >= self.margin_s - 1e-9
 
 
 def trigger_for(mode: str, *, sensel_area_cm2: float, seconds: float | None = None,

@@ -172,7 +172,9 @@ def capture(
                 dev_times[0] is not None else host_times[i] - host_times[0]
             if on_frame is not None:
                 on_frame(i, t)
-            if trigger.update(i, t, cal.to_kpa(item.frame.counts, zero_map)):
+            # Only the modes that watch the patient need pressures; fixed lengths do not.
+            kpa = cal.to_kpa(item.frame.counts, zero_map) if trigger.watches_load else None
+            if trigger.update(i, t, kpa):
                 done = not trigger.gave_up
                 if trigger.gave_up:
                     reason = {"walk": "no foot landed on the mat"}.get(

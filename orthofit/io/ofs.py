@@ -150,7 +150,13 @@ def save_ofs(rec: Recording, path: str | Path) -> Path:
     members = _members(rec)
 
     def write(fh: Any) -> None:
-        np.savez_compressed(fh, **members)
+        # What numpy.savez_compressed writes, at deflate level 1: several times faster on
+        # noisy frames for a few percent more bytes, and numpy.load reads it the same way.
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            for name, array in members.items():
+                with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asanyarray(array),
+                                              allow_pickle=False)
 
     return write_atomic(path, write)
 
