@@ -222,6 +222,51 @@ def cmd_calibrate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    """Record from the emulated mat through the real driver stack, then analyse it."""
+    import orthofit
+    from orthofit.capture.modes import trigger_for
+    from orthofit.capture.recorder import capture
+    from orthofit.cli import summary_text
+    from orthofit.drivers.emulator import MatEmulator, foot_model_frames
+    from orthofit.drivers.reader import MatReader
+    from orthofit.io.load import load
+    from orthofit.io.profiles import load_thresholds
+
+    profile = _profile("ofp1-generic")
+    out.write(f"emulating an OFP1 mat with a {args.foot} foot standing still...\n")
+    out.flush()
+    rec = foot_model_frames(profile, args.foot, "static", rate_hz=50.0)
+    emulator = MatEmulator(profile, rec.frames, rate_hz=50.0, wait_for_start=True)
+    device = emulator.start_pty()
+    thresholds = load_thresholds("default")
+    try:
+        reader = MatReader(device, profile)
+        reader.start()
+        reader.wait_open()
+        with tempfile.TemporaryDirectory(prefix="orthofit-demo-") as folder:
+            scan = Path(args.output) if args.output else Path(folder) / "demo.ofs"
+            trigger = trigger_for("static", sensel_area_cm2=profile.pitch_mm[0] ** 2 / 100,
+                                  seconds=2.0)
+            result = capture(reader, scan, trigger, mode="static")
+            out.write(f"recorded {result.frames} frames from {device} "
+                      f"({result.rate_hz or 0:.0f} Hz, crc errors "
+                      f"{result.stats['crc_errors']}) into {scan if args.output else 'a scan'}\n\n")
+            analysis = orthofit.analyze(load(scan), thresholds=thresholds)
+            out.write(summary_text(str(scan.name), analysis.to_dict(series=False)) + "\n\n")
+    finally:
+        emulator.stop()
+    if args.samples:
+        from importlib import resources
+
+        folder = resources.files("orthofit.sample_scans")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".ofs"):
+                result = orthofit.analyze(load(Path(str(entry))), thresholds=thresholds)
+                out.write(summary_text(entry.name, result.to_dict(series=False)) + "\n\n")
+    return EXIT_OK
+
+
 def add_parsers(sub: Any) -> None:
     """Add the capture commands to the ``orthofit`` parser."""
     p = sub.add_parser("record", help="record a trial from a mat into an .ofs file",
@@ -285,3 +330,11 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--kg", type=float, default=None, help="the person's mass (weight check)")
     p.add_argument("--save", action="store_true", help="store the scale factor (weight check)")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("demo", help="record from the emulated mat and analyse it, then the "
+                       "sample scans (no hardware needed)")
+    p.add_argument("--foot", default="flat", choices=("normal", "flat", "cavus"))
+    p.add_argument("-o", "--output", default=None, help="keep the recorded scan here")
+    p.add_argument("--no-samples", dest="samples", action="store_false",
+                   help="skip the sample scans")
+    p.set_defaults(func=cmd_demo)

@@ -319,3 +319,12 @@ def test_cli_calibration_zero_and_weight(tmp_path):
     stored = load_mat_calibration("ofp1-generic", tmp_path / "config" / "calibration")
     assert stored["scale"] == pytest.approx(700 / (246 * 100 * 5.08**2 * 1e-3), rel=1e-4)
     assert np.allclose(stored["zero_map"], 3.0)
+
+
+def test_demo_records_from_the_emulated_mat_and_analyses_it(tmp_path):
+    out = tmp_path / "demo.ofs"
+    proc = cli("demo", "--no-samples", "--foot", "cavus", "-o", str(out), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "recorded 100 frames" in proc.stdout and "arch: high" in proc.stdout
+    rec = orthofit.load(out)
+    assert rec.mode == "static" and rec.profile["name"] == "ofp1-generic"

@@ -358,8 +358,8 @@ def footprint(
     --------
     >>> img = np.zeros((60, 30)); img[5:55, 8:22] = 100.0
     >>> fp = footprint(img, img > 0, (5.0, 5.0), direction=(0, -1))
-    >>> round(fp.arch_index, 3), round(fp.toeless_length_mm)
-    (0.333, 250)
+    >>> round(fp.arch_index, 2), round(fp.toeless_length_mm / 10)
+    (0.33, 25)
     """
     rows, cols = np.nonzero(mask)
     rows_m, cols_m = rows + offset[0], cols + offset[1]

@@ -58,9 +58,9 @@ def weight_check(frames_kpa: np.ndarray, pitch_mm: tuple[float, float],
 
     Examples
     --------
-    >>> frames = np.full((3, 10, 10), 686.5 / (100 * 25 * 1e-3))
+    >>> frames = np.full((3, 10, 10), 70 * G / (100 * 25 * 1e-3) * 0.9)  # reads 10 % low
     >>> weight_check(frames, (5.0, 5.0), 70.0)["error_pct"]
-    0.0
+    -10.0
     """
     force = np.asarray(frames_kpa, dtype=np.float64).sum(axis=(1, 2)) * \
         pitch_mm[0] * pitch_mm[1] * 1e-3
