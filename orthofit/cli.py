@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from orthofit.cli_capture import add_parsers as add_capture_parsers
+from orthofit.cli_report import add_parsers as add_report_parsers
 from orthofit.errors import OrthofitError
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("samples", help="list the sample scans shipped with orthofit")
     p.set_defaults(func=cmd_samples)
     add_capture_parsers(sub)
+    add_report_parsers(sub)
     return parser
 
 
@@ -212,6 +214,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return 130
     except OrthofitError as exc:
         print(f"orthofit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # never a traceback in front of a user
+        if args.debug:
+            raise
+        log.debug("command failed", exc_info=True)
+        print(f"orthofit: unexpected error: {type(exc).__name__}: {exc}. Run the same command "
+              "with --debug for the details, and please report it.", file=sys.stderr)
         return EXIT_FAILED
 
 

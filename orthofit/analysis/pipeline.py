@@ -77,6 +77,16 @@ class FootResult:
     classification: dict[str, Any]
     flags: list[str]
 
+    def representative(self) -> StepResult | None:
+        """The complete step closest to this foot's median arch index (for pictures)."""
+        complete = [s for s in self.steps if s.complete and s.footprint is not None]
+        if not complete:
+            return None
+        target = self.metrics.get("arch_index")
+        if target is None:
+            return complete[0]
+        return min(complete, key=lambda s: abs((s.metrics.get("arch_index") or 0) - target))
+
     def to_dict(self, *, series: bool = True) -> dict[str, Any]:
         """JSON-ready dict with the per-step values under ``steps``."""
         return {

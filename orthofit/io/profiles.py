@@ -14,6 +14,7 @@ from typing import Any
 from orthofit.analysis.classify import Thresholds
 from orthofit.errors import ProfileError
 from orthofit.matprofile import MatProfile
+from orthofit.proposal.rules import RuleSet
 
 KINDS = ("thresholds", "mats", "insoles")
 
@@ -61,3 +62,8 @@ def load_thresholds(name_or_path: str | Path = "default") -> Thresholds:
 def load_mat_profile(name_or_path: str | Path) -> MatProfile:
     """Read a mat profile (shipped name such as ``ofp1-generic``, or a path to a TOML file)."""
     return MatProfile.from_dict(read_profile("mats", name_or_path))
+
+
+def load_insole_rules(name_or_path: str | Path = "default") -> RuleSet:
+    """Read an insole rule set (shipped name or path)."""
+    return RuleSet.from_dict(read_profile("insoles", name_or_path))

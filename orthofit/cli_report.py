@@ -1,0 +1,114 @@
+"""Command-line reports: ``orthofit report`` (PDFs) and ``orthofit propose`` (lab files)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from orthofit.errors import OrthofitError
+
+EXIT_OK = 0
+
+
+def _load_proposal(path: str | None) -> Any:
+    if not path:
+        return None
+    from orthofit.proposal.model import Proposal, ProposalError
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise OrthofitError(f"{path}: cannot read the proposal ({exc})") from exc
+    try:
+        return Proposal.from_dict(data)
+    except ProposalError as exc:
+        raise OrthofitError(f"{path}: {exc}") from exc
+
+
+def _reports(args: argparse.Namespace) -> Any:
+    from orthofit.io.load import load
+    from orthofit.io.profiles import load_insole_rules, load_thresholds
+    from orthofit.report.make import build_reports
+
+    rec = load(args.scan, pitch_mm=args.pitch_mm, rate_hz=args.rate_hz)
+    date = args.date or dt.date.today().isoformat()
+    recorded = rec.metadata.get("capture", {}).get("started") if isinstance(
+        rec.metadata.get("capture"), dict) else None
+    info = {"date": date, "file": Path(args.scan).name, "patient_name": args.patient_name,
+            "clinic": args.clinic, "recorded": recorded or "-"}
+    return build_reports(rec, thresholds=load_thresholds(args.thresholds),
+                         rules=load_insole_rules(args.rules),
+                         proposal=_load_proposal(getattr(args, "proposal", None)), info=info,
+                         diabetic=args.diabetic, knee_oa=args.knee_oa)
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    """Write the clinician and/or patient PDF for a scan."""
+    from orthofit.report.make import write_reports
+
+    reports = _reports(args)
+    paths = write_reports(reports, Path(args.output), audience=args.audience,
+                          page_size=args.page_size)
+    for path in paths:
+        out.write(f"wrote {path}\n")
+    if not reports.analysis.feet:
+        out.write("note: no foot could be analysed; the report says so\n")
+    return EXIT_OK
+
+
+def cmd_propose(args: argparse.Namespace, out: TextIO) -> int:
+    """Write the proposal JSON (and the insole SVG) for the lab; print it in words."""
+    from orthofit.report.make import write_lab_files
+
+    reports = _reports(args)
+    svg = Path(args.svg) if args.svg else Path(args.output).with_suffix(".svg")
+    for path in write_lab_files(reports, Path(args.output), svg):
+        out.write(f"wrote {path}\n")
+    for foot in reports.proposal.feet:
+        out.write(f"{foot.side}:\n")
+        for kind, el in foot.elements.items():
+            out.write(f"  {kind:15s} {el.describe():32s} [{el.reason.rule}]\n")
+    for note in reports.proposal.notes:
+        out.write(f"note: {note}\n")
+    return EXIT_OK
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    from orthofit.cli import _positive, parse_pitch
+
+    p.add_argument("scan", help="a scan (.ofs, .npy with --pitch-mm, vendor export)")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--patient-name", default=None, help="printed on the reports only")
+    p.add_argument("--clinic", default=None, help="clinic name for the report header")
+    p.add_argument("--date", default=None, help="report date (YYYY-MM-DD; default today)")
+    p.add_argument("--thresholds", default="default", help="threshold profile")
+    p.add_argument("--rules", default="default", help="insole rule set (name or .toml)")
+    p.add_argument("--diabetic", action="store_true",
+                   help="the patient has diabetes: apply the offloading rule")
+    p.add_argument("--knee-oa", action="store_true",
+                   help="medial knee osteoarthritis: offer the lateral wedge option")
+    p.add_argument("--pitch-mm", type=parse_pitch, default=None)
+    p.add_argument("--rate-hz", type=_positive, default=None)
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``report`` and ``propose`` to the ``orthofit`` parser."""
+    p = sub.add_parser(
+        "report", help="write the clinician and patient PDF reports for a scan",
+        description="Analyse a scan, propose insoles (or use --proposal) and write PDFs. With "
+                    "--audience both (the default) two files are written: OUT-clinician.pdf "
+                    "and OUT-patient.pdf (OUT without its .pdf).")
+    _common(p)
+    p.add_argument("--audience", choices=("clinician", "patient", "both"), default="both")
+    p.add_argument("--proposal", default=None,
+                   help="a proposal JSON (from 'orthofit propose' or the desktop, possibly "
+                        "edited): the report shows what was proposed and what was changed")
+    p.add_argument("--page-size", choices=("a4", "letter"), default="a4")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("propose", help="propose insoles: JSON and SVG outlines for the lab")
+    _common(p)
+    p.add_argument("--svg", default=None, help="SVG path (default: OUTPUT with .svg)")
+    p.set_defaults(func=cmd_propose)

@@ -1,0 +1,420 @@
+"""Report content, built before any rendering (no reportlab here).
+
+A :class:`Document` is a list of blocks (headings, paragraphs, tables, figures) with the
+document's metadata. ``clinician_report`` and ``patient_report`` build them from an analysis
+and a proposal; ``render.py`` turns them into PDF pages. Keeping content apart from layout lets
+the tests check what a report says without parsing a PDF, and keeps every number in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from orthofit.analysis.pipeline import Analysis, FootResult
+from orthofit.proposal.model import ELEMENT_KINDS, ELEMENT_TITLES, Proposal
+from orthofit.proposal.outline import InsoleOutline, insole_outline
+from orthofit.report import texts
+
+
+@dataclasses.dataclass(frozen=True)
+class Heading:
+    """A section title (level 1) or sub-title (level 2)."""
+
+    text: str
+    level: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Para:
+    """A paragraph; ``style`` is body, small, note, warning or big."""
+
+    text: str
+    style: str = "body"
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """Rows of cells (first row a header); ``widths`` are fractions of the text width."""
+
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...] | None = None
+    flagged: tuple[tuple[int, int], ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FootMap:
+    """One foot's peak-pressure picture with the overlays drawn over it (mat mm)."""
+
+    side: str
+    peak_kpa: np.ndarray
+    origin_mm: tuple[float, float]
+    pitch_mm: tuple[float, float]
+    heel_xy_mm: tuple[float, float]
+    axis: tuple[float, float]
+    lateral: tuple[float, float]
+    u_back_mm: float
+    toeless_length_mm: float
+    length_mm: float
+    cop_xy_mm: np.ndarray | None
+    title: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PressureMaps:
+    """Both feet side by side on one shared kPa scale."""
+
+    maps: tuple[FootMap, ...]
+    vmax_kpa: float
+    overlays: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class ForceCurves:
+    """Force-time curves of the steps, per side (N against s from touch-down)."""
+
+    series: tuple[tuple[str, np.ndarray, np.ndarray], ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class InsoleFigure:
+    """The proposed insoles drawn as outlines with their zones."""
+
+    outlines: tuple[InsoleOutline, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Exercise:
+    """One exercise: its name, how to do it, how often, and which illustration."""
+
+    name: str
+    how: str
+    dose: str
+    figure: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SignatureLine:
+    """Space for notes and a signature."""
+
+    label: str = "Clinician"
+
+
+@dataclasses.dataclass(frozen=True)
+class PageBreak:
+    """Start a new page."""
+
+
+@dataclasses.dataclass
+class Document:
+    """A report before rendering."""
+
+    title: str
+    subject: str
+    author: str
+    header: str
+    blocks: list[Any]
+    date: str
+
+
+def _f(value: Any, digits: int = 2, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}{unit}"
+    return f"{value}{unit}"
+
+
+def _foot(analysis: Analysis, side: str) -> FootResult | None:
+    return analysis.foot(side)
+
+
+def pressure_maps(analysis: Analysis, rec_frames: np.ndarray, pitch: tuple[float, float],
+                  *, overlays: bool = True) -> PressureMaps | None:
+    """Peak-pressure pictures of each foot's representative print."""
+    maps = []
+    for foot in analysis.feet:
+        step = foot.representative()
+        if step is None:
+            continue
+        r0, r1, c0, c1 = step.contact.box
+        t0, t1 = step.frames
+        window = rec_frames[t0:t1, r0:r1, c0:c1].max(axis=0)
+        peak = np.where(step.contact.mask, window, 0.0)
+        fp = step.footprint
+        cop = step.cop_xy_mm[np.isfinite(step.cop_xy_mm).all(axis=1)] if analysis.mode == \
+            "walk" else None
+        maps.append(FootMap(foot.side, peak, (c0 * pitch[1], r0 * pitch[0]), pitch,
+                            fp.heel_xy_mm, fp.axis, fp.lateral, fp.u_back_mm,
+                            fp.toeless_length_mm, fp.length_mm, cop,
+                            f"{foot.side.capitalize()} foot"))
+    if not maps:
+        return None
+    vmax = max(float(m.peak_kpa.max()) for m in maps)
+    return PressureMaps(tuple(maps), max(vmax, 1.0), overlays)
+
+
+#: Index rows: key, label, digits, unit, normal range text, (low, high) or None.
+INDEX_ROWS = (
+    ("arch_index", "Arch index", 3, "", "0.21-0.26 (Cavanagh & Rodgers)", (0.21, 0.26)),
+    ("cpei", "CPEI", 1, " %", "14-28 % (provisional)", (14.0, 28.0)),
+    ("chippaux_smirak_pct", "Chippaux-Smirak", 1, " %", "0.1-29.9 % (Forriol & Pascual)",
+     (0.1, 29.9)),
+    ("staheli", "Staheli", 2, "", "no adult norm", None),
+    ("medial_pct", "Medial share of load", 0, " %", "40-55 % (provisional)", (40.0, 55.0)),
+    ("forefoot_medial_pct", "Forefoot medial (M1+M2)", 0, " %", "-", None),
+    ("foot_length_mm", "Foot length", 0, " mm", "-", None),
+    ("foot_width_mm", "Forefoot width", 0, " mm", "-", None),
+    ("contact_area_cm2", "Contact area", 1, " cm2", "-", None),
+    ("peak_pressure_kpa", "Peak pressure", 0, " kPa", "< 700 kPa (diabetic risk)", (0, 700)),
+    ("mean_pressure_kpa", "Mean pressure", 0, " kPa", "-", None),
+    ("stance_time_s", "Stance time", 2, " s", "-", None),
+    ("cop_velocity_mm_s", "COP velocity", 0, " mm/s", "-", None),
+)
+
+
+def index_table(analysis: Analysis) -> Table:
+    """Measures of both feet with the normal range beside each; out-of-range cells flagged."""
+    left, right = _foot(analysis, "left"), _foot(analysis, "right")
+    rows = [("Measure", "Left", "Right", "Normal range")]
+    flagged = []
+    for key, label, digits, unit, norm, bounds in INDEX_ROWS:
+        cells = [label]
+        for col, foot in ((1, left), (2, right)):
+            value = foot.metrics.get(key) if foot else None
+            text = _f(value, digits, unit)
+            if value is not None and bounds is not None and not bounds[0] <= value <= bounds[1]:
+                flagged.append((len(rows), col))
+                text += " *"
+            cells.append(text)
+        cells.append(norm)
+        rows.append(tuple(cells))
+    return Table(tuple(rows), (0.34, 0.17, 0.17, 0.32), tuple(flagged))
+
+
+def classification_table(analysis: Analysis) -> Table:
+    """Arch type and pronation per foot with borderline flags and the basis."""
+    rows = [("Finding", "Left", "Right")]
+    for key, border, label in (("arch_type", "arch_borderline", "Arch"),
+                               ("pronation", "pronation_borderline", "Rolling")):
+        cells = [label]
+        for side in ("left", "right"):
+            foot = _foot(analysis, side)
+            if foot is None:
+                cells.append("not analysed")
+                continue
+            c = foot.classification
+            text = c.get(key) or "n/a"
+            if c.get(border):
+                text += " (borderline)"
+            if key == "pronation" and c.get("pronation_basis"):
+                text += " - from " + {"cpei": "CPEI", "medial_lateral_balance":
+                                      "medial/lateral load"}[c["pronation_basis"]]
+            cells.append(text)
+        rows.append(tuple(cells))
+    return Table(tuple(rows), (0.2, 0.4, 0.4))
+
+
+def mask_table(analysis: Analysis) -> Table:
+    """Peak pressure, pressure-time integral and load share under each region."""
+    from orthofit.proposal.rules import MASK_TITLES
+
+    rows = [("Region", "Peak L / R (kPa)", "PTI L / R (kPa s)", "Load L / R (%)")]
+    left, right = _foot(analysis, "left"), _foot(analysis, "right")
+    for name, title in MASK_TITLES.items():
+        def cell(key: str, digits: int, name: str = name) -> str:
+            vals = []
+            for foot in (left, right):
+                m = foot.masks.get(name) if foot else None
+                vals.append(_f(m[key], digits) if m else "n/a")
+            return " / ".join(vals)
+
+        rows.append((title, cell("peak_kpa", 0), cell("pti_kpa_s", 1), cell("load_pct", 1)))
+    return Table(tuple(rows), (0.3, 0.23, 0.24, 0.23))
+
+
+def balance_table(analysis: Analysis) -> Table | None:
+    """Load shares and sway (standing and balance trials)."""
+    b = analysis.balance
+    if not b:
+        return None
+    rows = (("Measure", "Value"),
+            ("Load left / right", f"{_f(b['left_pct'], 0)} % / {_f(b['right_pct'], 0)} %"),
+            ("Load forefoot / rearfoot", f"{_f(b['fore_pct'], 0)} % / {_f(b['rear_pct'], 0)} %"),
+            ("Sway path length", _f(b["path_length_mm"], 0, " mm")),
+            ("Mean sway velocity", _f(b["mean_velocity_mm_s"], 1, " mm/s")),
+            ("95 % ellipse area", _f(b["ellipse_area_95_mm2"], 0, " mm2")),
+            ("Range front-back / side-side",
+             f"{_f(b['range_ap_mm'], 1)} / {_f(b['range_ml_mm'], 1)} mm"),
+            ("Recorded", _f(b["duration_s"], 1, " s")))
+    return Table(rows, (0.5, 0.5))
+
+
+def proposal_blocks(proposal: Proposal) -> list[Any]:
+    """The proposal as a table and its numbered reasons.
+
+    The table gives every element per foot and points to its reason; each reason (rule text
+    with the measured values, source, evidence) is printed once.
+    """
+    rows = [("Element", "Left", "Right", "Reason")]
+    flagged = []
+    reasons: list[tuple[str, str]] = []  # (sides, text), numbered in order of appearance
+    keys: dict[tuple[str, str], int] = {}
+    for kind in ELEMENT_KINDS:
+        cells = [ELEMENT_TITLES[kind]]
+        refs = []
+        for col, side in ((1, "left"), (2, "right")):
+            foot = proposal.foot(side)
+            el = foot.elements.get(kind) if foot else None
+            if el is None:
+                cells.append("-")
+                continue
+            text = el.describe()
+            if el.changed:
+                proposed = dataclasses.replace(el, values=el.proposed).describe()
+                text = f"{text} (changed by the clinician; proposed: {proposed})"
+                flagged.append((len(rows), col))
+            cells.append(text)
+            r = el.reason
+            body = f"{r.text} Rule '{r.rule}'; source: {r.source}; evidence: {r.evidence}."
+            key = (r.rule, body)
+            if key not in keys:
+                keys[key] = len(reasons)
+                reasons.append((side, body))
+            elif side not in reasons[keys[key]][0]:
+                reasons[keys[key]] = ("left and right", body)
+            ref = f"[{keys[key] + 1}]"
+            if ref not in refs:
+                refs.append(ref)
+        cells.append(" ".join(refs))
+        rows.append(tuple(cells))
+    out: list[Any] = [Table(tuple(rows), (0.2, 0.3, 0.3, 0.2), tuple(flagged))]
+    out += [Para(f"[{i + 1}] {sides.capitalize()}: {body}", "small")
+            for i, (sides, body) in enumerate(reasons)]
+    return out
+
+
+def _outlines(analysis: Analysis, proposal: Proposal) -> tuple[InsoleOutline, ...]:
+    out = []
+    for foot in analysis.feet:
+        step = foot.representative()
+        fp_prop = proposal.foot(foot.side)
+        if step is not None and fp_prop is not None:
+            out.append(insole_outline(step.footprint, fp_prop))
+    return tuple(out)
+
+
+def capture_table(info: dict[str, Any], analysis: Analysis) -> Table:
+    """Mat, profile, date, frame rate, and what the analysis used."""
+    rec = analysis.recording
+    rows = (("Capture", ""),
+            ("Scan file", str(info.get("file", "-"))),
+            ("Mat profile", str(rec.get("profile") or "-")),
+            ("Recorded", str(info.get("recorded", "-"))),
+            ("Frames", f"{rec['frames']} at {_f(rec.get('rate_hz'), 0, ' Hz')}"),
+            ("Sensels", f"{rec['rows']} x {rec['cols']}, pitch {rec['pitch_mm'][0]:g} x "
+             f"{rec['pitch_mm'][1]:g} mm"),
+            ("Trial", analysis.mode),
+            ("Noise threshold", f"{analysis.threshold_kpa:.1f} kPa"),
+            ("Cut-offs", analysis.thresholds.name),
+            ("Insole rules", info.get("rules", "-")))
+    return Table(rows, (0.3, 0.7))
+
+
+def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
+                     pitch: tuple[float, float], *, info: dict[str, Any]) -> Document:
+    """The clinical report: pictures, indices, balance, classification, the proposal."""
+    patient = info.get("patient_name") or "(no name given)"
+    clinic = info.get("clinic") or "orthofit"
+    blocks: list[Any] = [
+        Para(f"<b>{clinic}</b> - foot pressure assessment", "big"),
+        Table((("Patient", patient), ("Date", info["date"]),
+               ("Scan", f"{analysis.mode} trial, {info.get('file', '')}")), (0.25, 0.75)),
+    ]
+    if not analysis.feet or not any(s.complete for f in analysis.feet for s in f.steps):
+        blocks += [Heading("Result"), Para(texts.cannot_analyse(analysis), "warning")]
+        blocks += [capture_table(info, analysis), SignatureLine()]
+        return Document("orthofit clinician report", "Plantar pressure assessment", clinic,
+                        f"{clinic} - {patient}", blocks, info["date"])
+    maps = pressure_maps(analysis, frames, pitch)
+    blocks += [Heading("Peak pressure"), maps] if maps else []
+    blocks.append(Para("Drawn over each foot: the foot axis (heel centre to second toe), the "
+                       "thirds of the arch index, the boundaries of the heel, midfoot and "
+                       "forefoot regions, and the centre-of-pressure path (walks).", "small"))
+    blocks += [Heading("Indices"), index_table(analysis),
+               Para("* outside the range shown. Ranges marked provisional are cut-offs of the "
+                    "threshold profile, not validated norms.", "small"),
+               Heading("Classification"), classification_table(analysis)]
+    for flag in analysis.asymmetry.get("flags", []):
+        blocks.append(Para(f"Asymmetry: {flag}.", "note"))
+    bal = balance_table(analysis)
+    if bal is not None:
+        blocks += [Heading("Balance and load"), bal]
+    if analysis.mode == "walk":
+        series = tuple((f"{f.side} step {i + 1}", s.times_s - s.times_s[0], s.force_n)
+                       for f in analysis.feet for i, s in enumerate(f.steps) if s.complete)
+        blocks += [Heading("Force over the step"), ForceCurves(series)]
+    blocks += [Heading("Regions"), mask_table(analysis)]
+    blocks += [PageBreak(), Heading("Proposed insoles"), InsoleFigure(_outlines(analysis,
+                                                                                 proposal)),
+               *proposal_blocks(proposal)]
+    for note in proposal.notes:
+        blocks.append(Para(note, "note"))
+    blocks += [Para("Evidence: 'trial evidence' rests on published studies; 'practice "
+                    "convention' is common clinical practice without trial support; "
+                    "'provisional' marks cut-offs not yet validated.", "small"),
+               Heading("Notes"), SignatureLine(), capture_table(info, analysis)]
+    for warning in analysis.warnings:
+        blocks.append(Para(f"Analysis note: {warning}.", "small"))
+    return Document("orthofit clinician report", "Plantar pressure assessment and insole "
+                    "prescription", clinic, f"{clinic} - {patient}", blocks, info["date"])
+
+
+def patient_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
+                   pitch: tuple[float, float], *, info: dict[str, Any]) -> Document:
+    """The patient's report: plain words, their own feet, the knee, the plan."""
+    name = info.get("patient_name")
+    clinic = info.get("clinic") or "orthofit"
+    blocks: list[Any] = [Para(f"Your foot scan{', ' + name if name else ''}", "big"),
+                         Para(f"{clinic}, {info['date']}", "small")]
+    if not analysis.feet or not any(s.complete for f in analysis.feet for s in f.steps):
+        blocks += [Para(texts.cannot_analyse_patient(analysis), "warning"),
+                   Heading("This is not a diagnosis"), Para(texts.NOT_A_DIAGNOSIS)]
+        return Document("Your foot scan", "Foot scan explained", clinic, clinic, blocks,
+                        info["date"])
+    maps = pressure_maps(analysis, frames, pitch, overlays=False)
+    blocks += [Heading("Your feet"), Para(texts.PICTURE), maps] if maps else []
+    blocks.append(Heading("What we found"))
+    for foot in analysis.feet:
+        blocks.append(Para(texts.foot_summary(foot)))
+    blocks += [Heading("Why your feet matter for your knees"), Para(texts.KINETIC_CHAIN_1),
+               Para(texts.KINETIC_CHAIN_2), Heading("What your insoles do")]
+    for line in texts.insole_lines(proposal):
+        blocks.append(Para(line))
+    blocks += [PageBreak(), Heading("Your exercise plan"), Para(texts.PLAN_INTRO)]
+    blocks += [Exercise(*e) for e in texts.EXERCISES]
+    blocks += [Heading("When to see a professional"), Para(texts.SEE_A_PROFESSIONAL),
+               Heading("This is not a diagnosis"), Para(texts.NOT_A_DIAGNOSIS)]
+    return Document("Your foot scan", "Foot scan explained for the patient", clinic, clinic,
+                    blocks, info["date"])
+
+
+def all_text(doc: Document) -> str:
+    """Every word a document shows (for tests and search)."""
+    out: list[str] = [doc.title]
+    for block in doc.blocks:
+        if isinstance(block, Heading | Para):
+            out.append(block.text)
+        elif isinstance(block, Table):
+            out += [c for row in block.rows for c in row]
+        elif isinstance(block, Exercise):
+            out += [block.name, block.how, block.dose]
+    return "\n".join(out)
+
+
+def sequence(blocks: Sequence[Any], kind: type) -> list[Any]:
+    """The blocks of one kind."""
+    return [b for b in blocks if isinstance(b, kind)]

@@ -1,0 +1,77 @@
+"""From a scan to reports: analyse, propose (or take a given proposal), build, render."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from orthofit.analysis import Analysis, Thresholds
+from orthofit.analysis.pipeline import analyze_recording
+from orthofit.model import Recording
+from orthofit.proposal.model import Proposal
+from orthofit.proposal.rules import RuleSet, propose
+from orthofit.report.content import (
+    Document,
+    InsoleFigure,
+    _outlines,
+    clinician_report,
+    patient_report,
+)
+from orthofit.report.render import write_pdf
+from orthofit.report.svg import write_insole_svg
+
+
+@dataclasses.dataclass
+class ReportSet:
+    """Everything made for one scan."""
+
+    analysis: Analysis
+    proposal: Proposal
+    clinician: Document
+    patient: Document
+    insoles: InsoleFigure
+
+
+def build_reports(rec: Recording, *, thresholds: Thresholds, rules: RuleSet,
+                  proposal: Proposal | None = None, info: dict[str, Any],
+                  diabetic: bool = False, knee_oa: bool = False) -> ReportSet:
+    """Analyse ``rec`` and build both documents (``proposal`` overrides the rules' one)."""
+    analysis = analyze_recording(rec, thresholds)
+    scan = {"file": info.get("file"), "mode": analysis.mode}
+    proposal = proposal or propose(analysis, rules, diabetic=diabetic, knee_oa=knee_oa,
+                                   scan=scan)
+    info = {"rules": proposal.rules, **info}
+    return ReportSet(
+        analysis, proposal,
+        clinician_report(analysis, proposal, rec.frames, rec.pitch_mm, info=info),
+        patient_report(analysis, proposal, rec.frames, rec.pitch_mm, info=info),
+        InsoleFigure(_outlines(analysis, proposal)),
+    )
+
+
+def write_reports(reports: ReportSet, out: Path, *, audience: str = "both",
+                  page_size: str = "a4") -> list[Path]:
+    """Write the PDFs: ``OUT`` for one audience; ``OUT-clinician`` and ``OUT-patient`` for both."""
+    out = Path(out)
+    if audience == "both":
+        stem = out.with_suffix("")
+        targets = [(reports.clinician, Path(f"{stem}-clinician.pdf"), False),
+                   (reports.patient, Path(f"{stem}-patient.pdf"), True)]
+    elif audience == "patient":
+        targets = [(reports.patient, out, True)]
+    else:
+        targets = [(reports.clinician, out, False)]
+    return [write_pdf(doc, path, page_size=page_size, patient=patient)
+            for doc, path, patient in targets]
+
+
+def write_lab_files(reports: ReportSet, out_json: Path, out_svg: Path) -> list[Path]:
+    """The proposal as JSON and the insole outlines as SVG, for the lab."""
+    import json
+
+    from orthofit.io.ofs import write_atomic
+
+    text = json.dumps(reports.proposal.to_dict(), indent=2, sort_keys=True).encode("utf-8")
+    return [write_atomic(out_json, lambda fh: fh.write(text)),
+            write_insole_svg(reports.insoles, out_svg)]
