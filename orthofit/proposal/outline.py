@@ -50,7 +50,7 @@ def clip_half_plane(poly: np.ndarray, normal: np.ndarray, offset: float) -> np.n
     Examples
     --------
     >>> square = np.array([[0, 0], [2, 0], [2, 2], [0, 2]], float)
-    >>> clip_half_plane(square, np.array([1.0, 0.0]), 1.0)[:, 0].max()
+    >>> float(clip_half_plane(square, np.array([1.0, 0.0]), 1.0)[:, 0].max())
     1.0
     """
     out = []

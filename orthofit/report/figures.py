@@ -18,6 +18,7 @@ from PIL import Image as PILImage
 from reportlab.graphics.charts.legends import LineLegend
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import (
+    STATE_DEFAULTS,
     Circle,
     Drawing,
     Group,
@@ -48,6 +49,9 @@ def register_fonts() -> None:
         pdfmetrics.registerFont(TTFont(name, str(folder / file)))
     pdfmetrics.registerFontFamily("Vera", normal="Vera", bold="VeraBd", italic="VeraIt",
                                   boldItalic="VeraBI")
+    # Drawings start from reportlab's default state, whose font is Helvetica: it would be set
+    # (and listed, unembedded) on every page with a figure even though no text uses it.
+    STATE_DEFAULTS["fontName"] = "Vera"
 
 
 register_fonts()

@@ -82,7 +82,8 @@ def _table(block: Table, width: float, styles: dict[str, ParagraphStyle]) -> RLT
             for r, row in enumerate(block.rows)]
     widths = [f * width for f in block.widths] if block.widths else None
     t = RLTable(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    style = [("GRID", (0, 0), (-1, -1), 0.3, colors.Color(.6, .6, .6)),
+    style = [("FONTNAME", (0, 0), (-1, -1), "Vera"),
+             ("GRID", (0, 0), (-1, -1), 0.3, colors.Color(.6, .6, .6)),
              ("BACKGROUND", (0, 0), (-1, 0), colors.Color(.88, .88, .88)),
              ("VALIGN", (0, 0), (-1, -1), "TOP"),
              ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
@@ -116,7 +117,8 @@ def _exercise(block: Exercise, width: float, styles: dict[str, ParagraphStyle]) 
             Paragraph(f"<i>How often:</i> {_escape(block.dose)}", styles["body"])]
     t = RLTable([[figures.exercise_drawing(block.figure), text]],
                 colWidths=[42 * mm, width - 42 * mm], hAlign="LEFT")
-    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+    t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "Vera"),
+                           ("VALIGN", (0, 0), (-1, -1), "TOP"),
                            ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.Color(.7, .7, .7))]))
     return t
 
@@ -191,6 +193,7 @@ def render_pdf(doc: Document, *, page_size: str = "a4", patient: bool = False) -
         buf, pagesize=size, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
         bottomMargin=18 * mm, title=doc.title, author=doc.author, subject=doc.subject,
         creator="orthofit", producer="orthofit (reportlab)", invariant=1,
+        initialFontName="Vera", initialFontSize=9,
     )
     story = flowables(doc, template.width, template.height, patient)
     template.build(story, canvasmaker=_numbered_canvas(doc.header, doc.date))

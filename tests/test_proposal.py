@@ -1,0 +1,144 @@
+import json
+
+import pytest
+
+import orthofit
+from orthofit.errors import ProfileError
+from orthofit.io.profiles import load_insole_rules
+from orthofit.proposal.model import (
+    ELEMENT_KINDS,
+    Proposal,
+    ProposalError,
+    differences,
+    override,
+    reset,
+)
+from orthofit.proposal.rules import RuleSet, propose, propose_foot
+
+from conftest import SAMPLES
+
+RULES = load_insole_rules("default")
+
+
+def measures(**changes):
+    base = {"side": "left", "arch_type": "normal", "arch_index": 0.23, "arch_borderline": False,
+            "pronation": "neutral", "pronation_basis": "cpei", "pronation_evidence": "CPEI 20 %",
+            "cpei": 20.0, "medial_pct": 45.0, "peak_pressure_kpa": 400.0, "mth_peak_kpa": 300.0,
+            "mth_peak_mask": "m2", "mth_peak_head": "2nd", "hallux_peak_kpa": 200.0,
+            "heel_peak_kpa": 350.0, "load_pct": 50.0, "load_diff_pct": 0.0,
+            "diabetic": False, "knee_oa": False, "regions_over_threshold": "none",
+            "regions_over_threshold_list": []}
+    base.update(changes)
+    return base
+
+
+def test_neutral_foot_gets_the_baseline_shell():
+    foot, notes = propose_foot(measures(), RULES)
+    assert set(foot.elements) == set(ELEMENT_KINDS)
+    assert all(e.reason.rule == "baseline" for e in foot.elements.values())
+    assert foot.elements["rearfoot_post"].describe() == "none"
+    assert notes == []
+
+
+def test_pronated_low_arch():
+    foot, _ = propose_foot(measures(arch_type="low", arch_index=0.31, pronation="pronated",
+                                    pronation_evidence="CPEI 9.0 %"), RULES)
+    post = foot.elements["rearfoot_post"]
+    assert post.values == {"side": "medial", "degrees": 5.0}
+    assert "CPEI 9.0 %" in post.reason.text and "Banwell 2014" in post.reason.text
+    assert post.reason.evidence == "practice convention"
+    assert foot.elements["arch_support"].values["height_mm"] == 18.0
+
+
+def test_supinated_high_arch():
+    foot, _ = propose_foot(measures(arch_type="high", arch_index=0.05, pronation="supinated"),
+                           RULES)
+    assert foot.elements["rearfoot_post"].values == {"side": "lateral", "degrees": 4.0}
+    assert foot.elements["top_cover"].values["cushioning"] == "extra"
+    assert foot.elements["arch_support"].reason.rule == "high-arch"
+    assert "0.050" in foot.elements["arch_support"].reason.text
+
+
+def test_metatarsal_peak_targets_the_head():
+    foot, _ = propose_foot(measures(mth_peak_kpa=620.0, mth_peak_mask="m3",
+                                    mth_peak_head="3rd"), RULES)
+    pad = foot.elements["metatarsal_pad"]
+    assert pad.values["type"] == "dome" and pad.values["target"] == "m3"
+    assert "3rd" in pad.reason.text and pad.reason.evidence == "trial evidence"
+    assert "Lee & Menz 2014" in pad.reason.source
+
+
+def test_diabetic_offloading_only_with_diabetes_and_700_kpa():
+    over = measures(peak_pressure_kpa=760.0, regions_over_threshold="hallux",
+                    regions_over_threshold_list=["hallux"])
+    foot, _ = propose_foot(over, RULES)
+    assert foot.elements["offloading"].values["regions"] == []
+    foot, _ = propose_foot({**over, "diabetic": True}, RULES)
+    off = foot.elements["offloading"]
+    assert off.values["regions"] == ["hallux"]
+    assert "Armstrong 1998" in off.reason.source and "200 kPa" in off.reason.text
+    foot, _ = propose_foot(measures(diabetic=True, peak_pressure_kpa=690.0), RULES)
+    assert foot.elements["offloading"].values["regions"] == []
+
+
+def test_asymmetry_suggests_measuring_never_lifts():
+    foot, notes = propose_foot(measures(load_diff_pct=14.0), RULES)
+    lift = foot.elements["heel_lift"]
+    assert lift.values["height_mm"] == 0.0
+    assert "measure leg length" in lift.reason.text
+    assert notes and "leg length" in notes[0]
+
+
+def test_knee_oa_wedge_is_an_option_with_its_caveat():
+    foot, _ = propose_foot(measures(knee_oa=True), RULES)
+    assert foot.elements["forefoot_post"].values == {"side": "lateral", "degrees": 5.0}
+    assert "no pain benefit" in foot.elements["forefoot_post"].reason.text
+
+
+def test_samples_propose_what_their_feet_need():
+    flat = propose(orthofit.analyze(orthofit.load(SAMPLES / "walk_flat.ofs")), RULES)
+    cavus = propose(orthofit.analyze(orthofit.load(SAMPLES / "walk_cavus.ofs")), RULES)
+    assert [f.side for f in flat.feet] == ["left", "right"]
+    assert all(f.elements["rearfoot_post"].values["side"] == "medial" for f in flat.feet)
+    assert all(f.elements["rearfoot_post"].values["side"] == "lateral" for f in cavus.feet)
+
+
+def test_override_reset_and_differences():
+    p = propose(orthofit.analyze(orthofit.load(SAMPLES / "walk_flat.ofs")), RULES)
+    q = override(p, "left", "rearfoot_post", degrees=6.0)
+    el = q.foot("left").elements["rearfoot_post"]
+    assert el.changed and el.values["degrees"] == 6.0 and el.proposed["degrees"] == 5.0
+    assert differences(p, q) == [("left", "rearfoot_post", {"side": "medial", "degrees": 5.0},
+                                  {"side": "medial", "degrees": 6.0})]
+    assert not reset(q, "left", "rearfoot_post").foot("left").elements["rearfoot_post"].changed
+    with pytest.raises(ProposalError, match="has no angle"):
+        override(p, "left", "rearfoot_post", angle=3)
+
+
+def test_json_round_trip_and_bad_files():
+    p = propose(orthofit.analyze(orthofit.load(SAMPLES / "walk_cavus.ofs")), RULES)
+    p = override(p, "right", "heel_cup", depth_mm=20.0)
+    data = json.loads(json.dumps(p.to_dict()))
+    assert data["format"] == "orthofit-insole-proposal" and data["version"] == 1
+    back = Proposal.from_dict(data)
+    assert back.to_dict() == p.to_dict()
+    assert back.foot("right").elements["heel_cup"].changed
+    with pytest.raises(ProposalError, match="newer"):
+        Proposal.from_dict({**data, "version": 99})
+    with pytest.raises(ProposalError, match="not an orthofit insole proposal"):
+        Proposal.from_dict({"feet": []})
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"rules": [{"id": "x", "when": [["a", "~", 1]], "set": {}}]}, "condition"),
+    ({"rules": [{"id": "x", "when": [["a", "==", 1]], "set": {"wing": {}}}]}, "unknown element"),
+    ({"rules": [{"id": "x", "when": [["a", ">=", "@nope"]], "set": {}}]}, "not in \\[settings\\]"),
+    ({"rules": [{"id": "x", "when": [["a", "==", 1]], "evidence": "hunch", "set": {}}]},
+     "evidence must be"),
+    ({"rules": [{"id": "x", "when": [["a", "==", 1]],
+                 "set": {"shell": {"product": "Gold insole"}}}]}, "not in the catalogue"),
+])
+def test_bad_rule_sets_are_explained(change, message):
+    data = {"name": "t", "defaults": {k: {} for k in ELEMENT_KINDS}, **change}
+    with pytest.raises(ProfileError, match=message):
+        RuleSet.from_dict(data)
