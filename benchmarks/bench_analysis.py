@@ -11,25 +11,15 @@ sides together.
 from __future__ import annotations
 
 import sys
-import time
 import tracemalloc
 
 import numpy as np
+from common import best_of
 
 import orthofit
 from orthofit import footmodel as fm
 from orthofit.analysis.cop import force_and_cop
 from orthofit.io.profiles import load_thresholds
-
-
-def best_of(fn, repeat: int = 7) -> float:
-    """Fastest of ``repeat`` runs in seconds (the least disturbed by other load)."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def make_walk() -> orthofit.Recording:

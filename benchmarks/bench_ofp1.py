@@ -10,23 +10,14 @@ from __future__ import annotations
 
 import binascii
 import sys
-import time
 
 import numpy as np
+from common import best_of
 
 from orthofit.drivers.ofp1 import HEADER_SIZE, Ofp1Codec
 
 N_FRAMES = 4000
 ROWS = COLS = 64
-
-
-def best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> int:
