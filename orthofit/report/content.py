@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from orthofit.analysis.masks import assign_masks
 from orthofit.analysis.pipeline import Analysis, FootResult
 from orthofit.proposal.model import ELEMENT_KINDS, ELEMENT_TITLES, Proposal
 from orthofit.proposal.outline import InsoleOutline, insole_outline
@@ -61,6 +62,7 @@ class FootMap:
     length_mm: float
     cop_xy_mm: np.ndarray | None
     title: str
+    mask_index: np.ndarray | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,10 +149,14 @@ def pressure_maps(analysis: Analysis, rec_frames: np.ndarray, pitch: tuple[float
         fp = step.footprint
         cop = step.cop_xy_mm[np.isfinite(step.cop_xy_mm).all(axis=1)] if analysis.mode == \
             "walk" else None
+        # The anatomical mask of every sensel, as an image (-1 outside the foot).
+        mask_img = np.full(step.contact.mask.shape, -1, int)
+        rows, cols = np.nonzero(step.contact.mask)
+        mask_img[rows, cols] = assign_masks(fp)
         maps.append(FootMap(foot.side, peak, (c0 * pitch[1], r0 * pitch[0]), pitch,
                             fp.heel_xy_mm, fp.axis, fp.lateral, fp.u_back_mm,
                             fp.toeless_length_mm, fp.length_mm, cop,
-                            f"{foot.side.capitalize()} foot"))
+                            f"{foot.side.capitalize()} foot", mask_img))
     if not maps:
         return None
     vmax = max(float(m.peak_kpa.max()) for m in maps)
@@ -341,9 +347,10 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
                         f"{clinic} - {patient}", blocks, info["date"])
     maps = pressure_maps(analysis, frames, pitch)
     blocks += [Heading("Peak pressure"), maps] if maps else []
-    blocks.append(Para("Drawn over each foot: the foot axis (heel centre to second toe), the "
-                       "thirds of the arch index, the boundaries of the heel, midfoot and "
-                       "forefoot regions, and the centre-of-pressure path (walks).", "small"))
+    blocks.append(Para("Drawn over each foot: the foot axis (heel centre to second toe, dashed), "
+                       "the thirds of the arch index (solid lines), the outlines of the regions "
+                       "(heel medial/lateral, midfoot, M1-M5, hallux, toes; thin grey) and the "
+                       "centre-of-pressure path (walks).", "small"))
     blocks += [Heading("Indices"), index_table(analysis),
                Para("* outside the range shown. Ranges marked provisional are cut-offs of the "
                     "threshold profile, not validated norms.", "small"),

@@ -33,6 +33,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from skimage.measure import find_contours
 
 from orthofit.report.content import FootMap, ForceCurves, InsoleFigure, PressureMaps
 
@@ -106,12 +107,16 @@ def _foot_map(m: FootMap, scale: float, vmax: float, overlays: bool) -> Group:
         a = pt(*(heel + axis * m.u_back_mm))
         b = pt(*(heel + axis * (m.u_back_mm + m.length_mm)))
         g.add(Line(*a, *b, strokeColor=colors.black, strokeWidth=0.8, strokeDashArray=[3, 2]))
+        if m.mask_index is not None:
+            _mask_outlines(g, m, pt)
         half = 0.2 * m.length_mm  # about the width of a forefoot either side of the axis
-        for frac, dash in ((1 / 3, None), (2 / 3, None), (0.375, [1, 1.5]), (0.64, [1, 1.5])):
+        for frac, dash in ((1 / 3, None), (2 / 3, None)):
             c = heel + axis * (m.u_back_mm + frac * m.toeless_length_mm)
-            p, q = pt(*(c - lat * half)), pt(*(c + lat * half))
-            g.add(Line(*p, *q, strokeColor=colors.black, strokeWidth=0.6 if dash else 0.9,
-                       strokeDashArray=dash))
+            seg = clip_segment(pt(*(c - lat * half)), pt(*(c + lat * half)),
+                               w_mm * scale, h_mm * scale)
+            if seg is not None:
+                g.add(Line(*seg[0], *seg[1], strokeColor=colors.black, strokeWidth=0.9,
+                           strokeDashArray=dash))
         if m.cop_xy_mm is not None and len(m.cop_xy_mm) > 1:
             points = [v for xy in m.cop_xy_mm for v in pt(*xy)]
             g.add(PolyLine(points, strokeColor=colors.white, strokeWidth=2.2))
@@ -119,6 +124,60 @@ def _foot_map(m: FootMap, scale: float, vmax: float, overlays: bool) -> Group:
     g.add(String(w_mm * scale / 2, h_mm * scale + 4, m.title, fontName=BOLD, fontSize=9,
                  textAnchor="middle"))
     return g
+
+
+def clip_segment(p: tuple[float, float], q: tuple[float, float], width: float,
+                 height: float) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The part of segment pq inside the rectangle [0, width] x [0, height] (Liang-Barsky).
+
+    Examples
+    --------
+    >>> clip_segment((-5.0, 5.0), (15.0, 5.0), 10.0, 10.0)
+    ((0.0, 5.0), (10.0, 5.0))
+    """
+    (x0, y0), (x1, y1) = p, q
+    dx, dy = x1 - x0, y1 - y0
+    t0, t1 = 0.0, 1.0
+    for edge_p, edge_q in ((-dx, x0), (dx, width - x0), (-dy, y0), (dy, height - y0)):
+        if edge_p == 0:
+            if edge_q < 0:
+                return None
+            continue
+        t = edge_q / edge_p
+        if edge_p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+    if t0 > t1:
+        return None
+    return (x0 + t0 * dx, y0 + t0 * dy), (x0 + t1 * dx, y0 + t1 * dy)
+
+
+_MASK_LABELS = ("MH", "LH", "MF", "M1", "M2", "M3", "M4", "M5", "H", "T")
+
+
+def _mask_outlines(g: Group, m: FootMap, pt) -> None:  # noqa: ANN001 - a local mapping
+    """Outline every anatomical mask (sensel edges) and label it at its centre."""
+    img = m.mask_index
+    up = np.kron(img, np.ones((2, 2), int))  # contours between half-sensels follow the edges
+    for k, label in enumerate(_MASK_LABELS):
+        region = np.pad(up == k, 1).astype(float)
+        if region.sum() == 0:
+            continue
+        for contour in find_contours(region, 0.5):
+            rows = (contour[:, 0] - 1) / 2.0
+            cols = (contour[:, 1] - 1) / 2.0
+            xs = m.origin_mm[0] + cols * m.pitch_mm[1]
+            ys = m.origin_mm[1] + rows * m.pitch_mm[0]
+            points = [v for x, y in zip(xs, ys, strict=True) for v in pt(x, y)]
+            if len(points) >= 6:
+                g.add(PolyLine(points, strokeColor=colors.Color(.45, .45, .45), strokeWidth=0.35))
+        rr, cc = np.nonzero(img == k)
+        x = m.origin_mm[0] + (cc.mean() + 0.5) * m.pitch_mm[1]
+        y = m.origin_mm[1] + (rr.mean() + 0.5) * m.pitch_mm[0]
+        px, py = pt(x, y)
+        g.add(String(px, py - 2, label, fontName=FONT, fontSize=5, textAnchor="middle",
+                     fillColor=colors.Color(.15, .15, .15)))
 
 
 def colour_bar(vmax: float, height: float, width: float = 8.0) -> Group:
