@@ -380,8 +380,9 @@ def analyze_recording(rec: Recording, thresholds: Thresholds | None = None) -> A
     if rec.valid is not None:
         peak = np.where(rec.valid, peak, 0.0)
     threshold = noise_threshold_kpa(peak, th.noise_floor_kpa)
+    in_shoe = bool(rec.profile.get("in_shoe"))
     contacts, facing, n_specks = find_contacts(frames, rec.pitch_mm, threshold, th,
-                                               peak_kpa=peak, valid=rec.valid)
+                                               peak_kpa=peak, valid=rec.valid, in_shoe=in_shoe)
     mode = _infer_mode(rec, contacts)
     warnings: list[str] = []
     if not contacts:
@@ -389,6 +390,11 @@ def analyze_recording(rec: Recording, thresholds: Thresholds | None = None) -> A
                         f"({threshold:.1f} kPa) is large enough to be a foot")
     if n_specks:
         warnings.append(f"{n_specks} small blob(s) were ignored as noise")
+    if in_shoe:
+        warnings.append("in-shoe sensor: the indices describe the foot's contact inside the "
+                        "shoe, not a barefoot footprint; barefoot norms do not apply")
+    if rec.metadata.get("warning"):
+        warnings.append(str(rec.metadata["warning"]))
     steps = [_step(i, c, rec, threshold, facing, mode, th.force_floor_kpa)
              for i, c in enumerate(contacts)]
     _assign_sides(steps, mode, facing)

@@ -146,6 +146,7 @@ def find_contacts(
     *,
     peak_kpa: np.ndarray | None = None,
     valid: np.ndarray | None = None,
+    in_shoe: bool = False,
 ) -> tuple[list[Contact], np.ndarray, int]:
     """Segment feet in space and time.
 
@@ -162,6 +163,9 @@ def find_contacts(
     valid : ndarray of bool, optional
         Sensels that exist (vendor sensors are not rectangular); a print touching an invalid
         sensel or the border is marked ``touches_edge``.
+    in_shoe : bool
+        An in-shoe sensor has the shape of the sole, so a print reaching its border is whole:
+        no ``touches_edge``.
 
     Returns
     -------
@@ -262,8 +266,8 @@ def find_contacts(
         r1, c1 = coords.max(axis=0) + 1
         mask = np.zeros((r1 - r0, c1 - c0), bool)
         mask[coords[:, 0] - r0, coords[:, 1] - c0] = True
-        edge = bool(r0 == 0 or c0 == 0 or r1 == rows_all or c1 == cols_all)
-        if valid is not None and not edge:
+        edge = bool(r0 == 0 or c0 == 0 or r1 == rows_all or c1 == cols_all) and not in_shoe
+        if valid is not None and not edge and not in_shoe:
             grown = np.zeros_like(loaded)
             grown[coords[:, 0], coords[:, 1]] = True
             # A print next to a sensel that does not exist runs off the sensor.

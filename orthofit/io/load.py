@@ -16,6 +16,7 @@ import numpy as np
 
 from orthofit.errors import ScanFileError
 from orthofit.io.ofs import ZIP_MAGIC, load_ofs
+from orthofit.io.vendor import emed, tekscan
 from orthofit.model import Recording, RecordingError, single_frame_times
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -92,6 +93,8 @@ def _read_ofs(path: Path, *, pitch_mm: object = None, rate_hz: object = None) ->
 READERS: list[Reader] = [
     Reader("ofs", lambda head, path: head.startswith(ZIP_MAGIC), _read_ofs),
     Reader("npy", lambda head, path: head.startswith(NPY_MAGIC), load_npy),
+    Reader("tekscan", tekscan.sniff, tekscan.read),
+    Reader("novel-emed", emed.sniff, emed.read),
 ]
 
 

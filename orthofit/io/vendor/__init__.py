@@ -1,0 +1,1 @@
+"""Readers of the files other pressure systems export (chosen by content in io/load.py)."""

@@ -1,0 +1,131 @@
+"""Tekscan exports: F-Scan ``.asf`` and I-Scan ``.csv`` (FORMATS.md section 3).
+
+``KEY value`` header lines (``ROWS``, ``COLS``, ``ROW_SPACING 5.08 mm`` or ``0.127
+centimeters``, ``SECONDS_PER_FRAME``, ``UNITS`` KPa / PSI / raw, ``MIRROR_ROW`` /
+``MIRROR_COL``...), then after ``ASCII_DATA @@`` a ``Frame N`` line followed by ROWS lines of
+comma-separated values per frame; ``B`` marks a sensel outside the trimmed sensor; a line
+``@@`` closes the data. The values are parsed by numpy in one pass over the data section.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from orthofit.errors import ScanFileError
+from orthofit.model import Recording, RecordingError
+
+PSI_TO_KPA = 6.89476
+_UNIT_MM = {"mm": 1.0, "millimeters": 1.0, "cm": 10.0, "centimeters": 10.0, "inches": 25.4,
+            "in": 25.4, "m": 1000.0}
+_FRAME = re.compile(rb"^Frame\s+(\d+)", re.MULTILINE)
+
+
+def sniff(head: bytes, path: Path) -> bool:
+    """Tekscan exports start with ``DATA_TYPE`` and name Tekscan in their header."""
+    text = head.lstrip(b"\xef\xbb\xbf")
+    return text.startswith(b"DATA_TYPE") and b"ASCII_DATA" in head or \
+        (text.startswith(b"DATA_TYPE") and b"Tekscan" in head)
+
+
+def _length_mm(path: Path, text: str, key: str) -> float:
+    parts = text.split()
+    try:
+        value = float(parts[0])
+        unit = parts[1].lower() if len(parts) > 1 else "mm"
+        return value * _UNIT_MM[unit]
+    except (ValueError, KeyError, IndexError):
+        raise ScanFileError(path, f"{key} {text!r} is not a length in mm, cm or inches") \
+            from None
+
+
+def read(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Recording:
+    """Read a Tekscan ASCII movie."""
+    data = Path(path).read_bytes()
+    start = data.find(b"ASCII_DATA @@")
+    if start < 0:
+        raise ScanFileError(path, "no 'ASCII_DATA @@' line: the frames are missing",
+                            "Export the movie as ASCII from the Tekscan software")
+    header: dict[str, str] = {}
+    for line in data[:start].decode("latin-1").splitlines():
+        key, _, value = line.strip().partition(" ")
+        if key and key.isupper():
+            header[key] = value.strip()
+    try:
+        rows, cols = int(header["ROWS"]), int(header["COLS"])
+        spf = float(header["SECONDS_PER_FRAME"])
+    except (KeyError, ValueError) as exc:
+        raise ScanFileError(path, f"the header lacks a readable {exc} (ROWS, COLS and "
+                            "SECONDS_PER_FRAME are needed)") from exc
+    row_mm = _length_mm(path, header.get("ROW_SPACING", "5.08 mm"), "ROW_SPACING")
+    col_mm = _length_mm(path, header.get("COL_SPACING", "5.08 mm"), "COL_SPACING")
+    body = data[start:]
+    # The data section ends with a line of '@@'.
+    close = re.search(rb"^@@\s*$", body[len(b"ASCII_DATA @@"):], re.MULTILINE)
+    if close is not None:
+        body = body[:len(b"ASCII_DATA @@") + close.start()]
+    marks = list(_FRAME.finditer(body))
+    if not marks:
+        raise ScanFileError(path, "no 'Frame N' line after ASCII_DATA @@")
+    head_line = data[:start].count(b"\n") + 1
+    chunks = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(body)
+        line_end = body.index(b"\n", m.start()) + 1 if b"\n" in body[m.start():end] else end
+        chunks.append(body[line_end:end])
+    text = b"\n".join(chunks)
+    # 'B' (outside the sensor) becomes NaN; every value then parses in one numpy call.
+    flat = text.replace(b"B", b"nan").replace(b"\r", b"").replace(b"\n", b",")
+    try:
+        values = np.array(flat.split(b","), dtype=object)
+        values = values[values != b""].astype(np.float64)
+    except ValueError as exc:
+        raise ScanFileError(path, f"a frame holds something that is not a number ({exc})",
+                            line=head_line) from exc
+    expected = len(marks) * rows * cols
+    if values.size != expected:
+        # Find the first frame with the wrong count, to name its line.
+        for i, chunk in enumerate(chunks):
+            got = sum(len([v for v in line.split(b",") if v.strip()]) for line in
+                      chunk.splitlines() if line.strip())
+            if got != rows * cols:
+                line_no = data[:start].count(b"\n") + body[:marks[i].start()].count(b"\n") + 1
+                raise ScanFileError(path, f"frame {marks[i].group(1).decode()} has {got} "
+                                    f"values; the header promises {rows} x {cols}",
+                                    "The export is truncated or garbled", line=line_no)
+        raise ScanFileError(path, f"{values.size} values for {len(marks)} frames of "
+                            f"{rows} x {cols}")
+    frames = values.reshape(len(marks), rows, cols)
+    valid = ~np.isnan(frames[0])
+    frames = np.nan_to_num(frames, nan=0.0)
+    units = header.get("UNITS", "KPa").strip().lower()
+    metadata = {"source": {"file": Path(path).name, "format": "tekscan-ascii",
+                           "sensor_type": header.get("SENSOR_TYPE"),
+                           "version": header.get("VERSION"), "units": header.get("UNITS"),
+                           "noise_threshold": header.get("NOISE_THRESHOLD"),
+                           "saturation": header.get("SATURATION_PRESSURE"),
+                           "time": header.get("TIME"),
+                           "comments": header.get("COMMENTS:")}}
+    if units == "psi":
+        frames = frames * PSI_TO_KPA
+    elif units == "raw":
+        metadata["warning"] = ("values are raw sensor units, not kPa: the export was not "
+                               "calibrated; pressures and forces are relative only")
+    elif units != "kpa":
+        raise ScanFileError(path, f"UNITS {header.get('UNITS')!r} is not KPa, PSI or raw")
+    if header.get("MIRROR_ROW", "0").strip() == "1":
+        frames, valid = frames[:, ::-1], valid[::-1]
+    if header.get("MIRROR_COL", "0").strip() == "1":
+        frames, valid = frames[:, :, ::-1], valid[:, ::-1]
+    in_shoe = (header.get("SENSOR_TYPE") or "").upper().startswith("FSCAN")
+    mode = "walk" if in_shoe else "unknown"
+    try:
+        return Recording(np.ascontiguousarray(frames, np.float32),
+                         np.arange(len(marks)) * spf, (row_mm, col_mm),
+                         profile={"name": f"tekscan-{(header.get('SENSOR_TYPE') or '').lower()}",
+                                  "rows": rows, "cols": cols, "in_shoe": in_shoe},
+                         mode=mode, valid=np.ascontiguousarray(valid), metadata=metadata)
+    except RecordingError as exc:
+        raise ScanFileError(path, str(exc)) from exc

@@ -1,0 +1,127 @@
+"""Readers of other systems' exports, over the real samples in ../shared/vendor-samples."""
+
+import numpy as np
+import pytest
+
+import orthofit
+from orthofit.errors import ScanFileError
+
+# name, expected shape (rows, cols), pitch (mm), rate (Hz), is a foot recording
+SAMPLES = {
+    "fscan_testL.asf": ((60, 21), (5.08, 5.08), 31.25, True),
+    "iscan_test.csv": ((28, 28), (1.27, 1.27), 10.0, False),  # a fingertip sensor, raw units
+    "emed_test.lst": ((95, 64), (5.0, 5.0), 100.0, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_reader_conformance(shared_dir, name):
+    shape, pitch, rate, foot = SAMPLES[name]
+    rec = orthofit.load(shared_dir / "vendor-samples" / name)
+    assert rec.shape == shape
+    assert rec.pitch_mm == pytest.approx(pitch)
+    assert rec.rate_hz == pytest.approx(rate)
+    assert rec.frames.dtype == np.float32 and rec.frames.min() >= 0
+    assert np.all(np.diff(rec.times_s) > 0)
+    assert rec.metadata["source"]["file"] == name
+    force = rec.frames.sum(axis=(1, 2)) * rec.sensel_area_mm2 * 1e-3
+    if foot:
+        # A person: hundreds of newtons at mid-stance, not thousands or units.
+        assert 300 < force.max() < 2000
+    result = orthofit.analyze(rec)
+    result.to_dict()  # runs to the end
+    if foot:
+        assert result.feet and all(f.metrics["arch_index"] for f in result.feet)
+
+
+def test_fscan_sample_is_a_left_foot(shared_dir):
+    result = orthofit.analyze(orthofit.load(shared_dir / "vendor-samples" / "fscan_testL.asf"))
+    assert [f.side for f in result.feet] == ["left"]
+    assert result.feet[0].metrics and len(result.feet[0].steps) >= 5
+    assert any("in-shoe" in w for w in result.warnings)
+
+
+def test_emed_sample_is_one_step_of_one_foot(shared_dir):
+    rec = orthofit.load(shared_dir / "vendor-samples" / "emed_test.lst")
+    r0, c0, _, width = rec.metadata["source"]["window_rows_cols"]
+    assert (r0, c0, width) == (30, 26, 22)  # the printed window keeps its place on the plate
+    assert rec.frames[:, :30].max() == 0 and rec.frames[:, :, :26].max() == 0
+    result = orthofit.analyze(rec)
+    assert len(result.steps) == 1 and result.steps[0].complete
+    assert result.feet[0].side == "right"  # pressuRe reads it as a right foot too
+    assert 0.18 < result.feet[0].metrics["arch_index"] < 0.30
+
+
+def test_iscan_raw_units_are_flagged(shared_dir):
+    rec = orthofit.load(shared_dir / "vendor-samples" / "iscan_test.csv")
+    assert "raw sensor units" in rec.metadata["warning"]
+    assert any("raw sensor units" in w for w in orthofit.analyze(rec).warnings)
+
+
+TEKSCAN = """DATA_TYPE MOVIE
+VERSION Tekscan test
+ROWS 2
+COLS 3
+ROW_SPACING 0.5 cm
+COL_SPACING 5 mm
+SECONDS_PER_FRAME 0.01
+UNITS {units}
+MIRROR_ROW 0
+MIRROR_COL {mirror}
+ASCII_DATA @@
+
+Frame 1
+B,1,2
+3,4,5
+
+Frame 2
+B,2,2
+3,4,{last}
+@@
+"""
+
+
+def write(tmp_path, text, name="t.asf"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_tekscan_units_spacing_mirror_and_outside_sensels(tmp_path):
+    rec = orthofit.load(write(tmp_path, TEKSCAN.format(units="PSI", mirror=1, last=6)))
+    assert rec.pitch_mm == (5.0, 5.0) and rec.rate_hz == 100
+    # PSI to kPa, and the columns mirrored back.
+    assert np.allclose(rec.frames[1], np.array([[2, 2, 0], [6, 4, 3]]) * 6.89476)
+    assert rec.valid.tolist() == [[True, True, False], [True, True, True]]
+    assert rec.metadata["source"]["units"] == "PSI"
+
+
+@pytest.mark.parametrize("text, message, line", [
+    (TEKSCAN.format(units="KPa", mirror=0, last="x"), "not a number", None),
+    (TEKSCAN.format(units="KPa", mirror=0, last="6").replace("3,4,6\n", ""),
+     "frame 2 has 3 values", 17),
+    (TEKSCAN.format(units="bar", mirror=0, last=6), "not KPa, PSI or raw", None),
+    (TEKSCAN.format(units="KPa", mirror=0, last=6).replace("ROWS 2\n", ""), "ROWS", None),
+    (TEKSCAN.format(units="KPa", mirror=0, last=6).split("ASCII_DATA")[0], "frames are missing",
+     None),
+])
+def test_tekscan_errors_name_file_line_and_problem(tmp_path, text, message, line):
+    path = write(tmp_path, text)
+    with pytest.raises(ScanFileError, match=message) as err:
+        orthofit.load(path)
+    assert str(path) in str(err.value)
+    if line is not None:
+        assert f"line {line}" in str(err.value)
+
+
+def test_emed_errors(shared_dir, tmp_path):
+    text = (shared_dir / "vendor-samples" / "emed_test.lst").read_text(encoding="latin-1")
+    bad = tmp_path / "bad.lst"
+    bad.write_text(text.replace("15.00\t10.00", "15.00\tabc", 1), encoding="latin-1")
+    with pytest.raises(ScanFileError, match="not a number") as err:
+        orthofit.load(bad)
+    assert "line " in str(err.value)
+    kpa_x10 = tmp_path / "units.lst"
+    kpa_x10.write_text(text.replace("15.00\t10.00", "150.00\t100.00", 1), encoding="latin-1")
+    with pytest.raises(ScanFileError, match="Force column does not match"):
+        orthofit.load(kpa_x10)
