@@ -161,6 +161,28 @@ def _report_error(path: str, message: str, as_json: bool, out: TextIO) -> None:
         print(f"orthofit: {message}", file=sys.stderr)
 
 
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    """Convert any readable scan into the native format, keeping the source's metadata."""
+    import hashlib
+
+    from orthofit.io.load import load
+    from orthofit.io.ofs import save_ofs
+
+    rec = load(args.path, pitch_mm=args.pitch_mm, rate_hz=args.rate_hz)
+    source = dict(rec.metadata.get("source", {}))
+    source.update(file=Path(args.path).name,
+                  sha256=hashlib.sha256(Path(args.path).read_bytes()).hexdigest())
+    rec = rec.replace(metadata={**rec.metadata, "source": source},
+                      patient_id=args.patient_id or rec.patient_id)
+    save_ofs(rec, args.output)
+    out.write(f"imported {args.path}: {rec.n_frames} frame(s) of {rec.shape[0]} x "
+              f"{rec.shape[1]} at {rec.rate_hz or 0:g} Hz ({source.get('format', 'native')}) "
+              f"-> {args.output}\n")
+    if rec.metadata.get("warning"):
+        out.write(f"note: {rec.metadata['warning']}\n")
+    return EXIT_OK
+
+
 def cmd_samples(args: argparse.Namespace, out: TextIO) -> int:
     """List the sample scans shipped with orthofit (their full paths)."""
     folder = resources.files("orthofit.sample_scans")
@@ -191,6 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--thresholds", default="default", metavar="NAME|FILE",
                    help="threshold profile: a shipped name or a .toml path (default: default)")
     p.set_defaults(func=cmd_analyze)
+    p = sub.add_parser("import", help="convert a vendor export (or .npy) into an .ofs scan",
+                       description="Read Tekscan .asf/.csv, Novel emed .lst, XSENSOR .csv (or "
+                                   "a .npy) and write the native .ofs, keeping the source's "
+                                   "metadata, its file name and SHA-256.")
+    p.add_argument("path")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--pitch-mm", type=parse_pitch, default=None)
+    p.add_argument("--rate-hz", type=_positive, default=None)
+    p.add_argument("--patient-id", default=None)
+    p.set_defaults(func=cmd_import)
     p = sub.add_parser("samples", help="list the sample scans shipped with orthofit")
     p.set_defaults(func=cmd_samples)
     add_capture_parsers(sub)

@@ -125,3 +125,32 @@ def test_emed_errors(shared_dir, tmp_path):
     kpa_x10.write_text(text.replace("15.00\t10.00", "150.00\t100.00", 1), encoding="latin-1")
     with pytest.raises(ScanFileError, match="Force column does not match"):
         orthofit.load(kpa_x10)
+
+
+def test_xsensor_two_insoles_side_by_side(shared_dir):
+    rec = orthofit.load(shared_dir / "vendor-samples" / "xsensor_data.csv")
+    assert rec.shape == (31, 11 + 4 + 11) and rec.pitch_mm == (8.6, 8.6)
+    assert rec.profile["in_shoe"] and not rec.valid[:, 11:15].any()
+    assert np.all(np.diff(rec.times_s) > 0) and rec.rate_hz == pytest.approx(76.9, abs=0.5)
+    left_force = rec.frames[:, :, :11].sum(axis=(1, 2)) * rec.sensel_area_mm2 * 1e-3
+    # The export's own statistics give 411.67 N (est. load) for the first left frame.
+    assert left_force[0] == pytest.approx(411.67, rel=0.05)
+    result = orthofit.analyze(rec)
+    assert [f.side for f in result.feet] == ["left", "right"]
+
+
+def test_import_keeps_the_source(shared_dir, tmp_path):
+    import hashlib
+    import subprocess
+    import sys
+
+    src = shared_dir / "vendor-samples" / "emed_test.lst"
+    out = tmp_path / "emed.ofs"
+    proc = subprocess.run([sys.executable, "-m", "orthofit.cli", "import", str(src), "-o",
+                           str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    rec = orthofit.load(out)
+    assert rec.metadata["source"]["sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
+    assert rec.metadata["source"]["format"] == "novel-emed-lst"
+    assert rec.profile["name"] == "novel-emed" and rec.rate_hz == 100
+    assert np.array_equal(rec.frames, orthofit.load(src).frames)

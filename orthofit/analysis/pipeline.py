@@ -379,8 +379,9 @@ def analyze_recording(rec: Recording, thresholds: Thresholds | None = None) -> A
     peak = frames.max(axis=0)
     if rec.valid is not None:
         peak = np.where(rec.valid, peak, 0.0)
-    threshold = noise_threshold_kpa(peak, th.noise_floor_kpa)
     in_shoe = bool(rec.profile.get("in_shoe"))
+    # An insole sensor is covered by the foot: its median is contact, not noise.
+    threshold = th.noise_floor_kpa if in_shoe else noise_threshold_kpa(peak, th.noise_floor_kpa)
     contacts, facing, n_specks = find_contacts(frames, rec.pitch_mm, threshold, th,
                                                peak_kpa=peak, valid=rec.valid, in_shoe=in_shoe)
     mode = _infer_mode(rec, contacts)

@@ -68,7 +68,9 @@ def noise_threshold_kpa(peak_kpa: np.ndarray, floor_kpa: float) -> float:
     values = peak_kpa.reshape(-1)
     median = float(np.median(values))
     top = float(np.percentile(values, 99.5))
-    if median <= 0 or median > 0.1 * top:
+    # Noise reads a few kPa; a median far above the floor is a foot covering the sensor
+    # (in-shoe insoles), not noise.
+    if median <= 0 or median > 0.1 * top or median > 4 * floor_kpa:
         return float(floor_kpa)
     low = values[values <= 2 * median + 1e-9]
     sigma = 1.4826 * float(np.median(np.abs(low - median)))

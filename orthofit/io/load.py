@@ -16,7 +16,7 @@ import numpy as np
 
 from orthofit.errors import ScanFileError
 from orthofit.io.ofs import ZIP_MAGIC, load_ofs
-from orthofit.io.vendor import emed, tekscan
+from orthofit.io.vendor import emed, tekscan, xsensor
 from orthofit.model import Recording, RecordingError, single_frame_times
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -95,6 +95,7 @@ READERS: list[Reader] = [
     Reader("npy", lambda head, path: head.startswith(NPY_MAGIC), load_npy),
     Reader("tekscan", tekscan.sniff, tekscan.read),
     Reader("novel-emed", emed.sniff, emed.read),
+    Reader("xsensor", xsensor.sniff, xsensor.read),
 ]
 
 

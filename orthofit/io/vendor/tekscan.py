@@ -15,12 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from orthofit.errors import ScanFileError
+from orthofit.io.vendor.numtext import NumberTextError, parse_numbers
 from orthofit.model import Recording, RecordingError
 
 PSI_TO_KPA = 6.89476
 _UNIT_MM = {"mm": 1.0, "millimeters": 1.0, "cm": 10.0, "centimeters": 10.0, "inches": 25.4,
             "in": 25.4, "m": 1000.0}
 _FRAME = re.compile(rb"^Frame\s+(\d+)", re.MULTILINE)
+_FRAME_LINE = re.compile(rb"^Frame[^\n]*\n?", re.MULTILINE)
 
 
 def sniff(head: bytes, path: Path) -> bool:
@@ -69,34 +71,33 @@ def read(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Reco
     marks = list(_FRAME.finditer(body))
     if not marks:
         raise ScanFileError(path, "no 'Frame N' line after ASCII_DATA @@")
-    head_line = data[:start].count(b"\n") + 1
-    chunks = []
-    for i, m in enumerate(marks):
-        end = marks[i + 1].start() if i + 1 < len(marks) else len(body)
-        line_end = body.index(b"\n", m.start()) + 1 if b"\n" in body[m.start():end] else end
-        chunks.append(body[line_end:end])
-    text = b"\n".join(chunks)
-    # 'B' (outside the sensor) becomes NaN; every value then parses in one numpy call.
-    flat = text.replace(b"B", b"nan").replace(b"\r", b"").replace(b"\n", b",")
+    head_lines = data[:start].count(b"\n")
+    # Drop the 'Frame N ...' lines (the CSV variant adds a timestamp there), then parse every
+    # value at once; 'B' (outside the sensor) becomes NaN.
+    values_text = _FRAME_LINE.sub(b"", body[marks[0].start():])
     try:
-        values = np.array(flat.split(b","), dtype=object)
-        values = values[values != b""].astype(np.float64)
-    except ValueError as exc:
-        raise ScanFileError(path, f"a frame holds something that is not a number ({exc})",
-                            line=head_line) from exc
-    expected = len(marks) * rows * cols
-    if values.size != expected:
-        # Find the first frame with the wrong count, to name its line.
-        for i, chunk in enumerate(chunks):
-            got = sum(len([v for v in line.split(b",") if v.strip()]) for line in
-                      chunk.splitlines() if line.strip())
+        values = parse_numbers(values_text, nan_token=b"B")
+    except NumberTextError:
+        values = None
+    if values is None or values.size != len(marks) * rows * cols:
+        # The slow path only runs on a broken file: find the first bad frame and its line.
+        for i, m in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(body)
+            frame_line = head_lines + body[:m.start()].count(b"\n") + 1
+            chunk = body[m.start():end]
+            chunk = chunk[chunk.find(b"\n") + 1:] if b"\n" in chunk else b""
+            try:
+                got = parse_numbers(chunk, nan_token=b"B").size
+            except NumberTextError as exc:
+                raise ScanFileError(path, f"frame {m.group(1).decode()}: {exc}",
+                                    "The export is garbled", line=frame_line + 1 +
+                                    chunk.count(b"\n", 0, exc.offset)) from None
             if got != rows * cols:
-                line_no = data[:start].count(b"\n") + body[:marks[i].start()].count(b"\n") + 1
-                raise ScanFileError(path, f"frame {marks[i].group(1).decode()} has {got} "
+                raise ScanFileError(path, f"frame {m.group(1).decode()} has {got} "
                                     f"values; the header promises {rows} x {cols}",
-                                    "The export is truncated or garbled", line=line_no)
-        raise ScanFileError(path, f"{values.size} values for {len(marks)} frames of "
-                            f"{rows} x {cols}")
+                                    "The export is truncated or garbled", line=frame_line)
+        raise ScanFileError(path, f"the frames hold {values.size} values, not "
+                            f"{len(marks)} x {rows} x {cols}")
     frames = values.reshape(len(marks), rows, cols)
     valid = ~np.isnan(frames[0])
     frames = np.nan_to_num(frames, nan=0.0)
