@@ -41,8 +41,9 @@ def main() -> int:
         if name == largest:
             ok &= rate >= 20
             mark = "  ok" if rate >= 20 else "  UNDER TARGET"
+        target = " (target >= 20 MB/s)" + mark if mark else ""
         print(f"{name:20s} {size / 1e6:5.2f} MB  {secs * 1e3:7.1f} ms  {rate:6.1f} MB/s  "
-              f"{base / secs:5.2f}x numpy.fromstring{' (target >= 20 MB/s)' + mark if mark else ''}")
+              f"{base / secs:5.2f}x numpy.fromstring{target}")
     return 0 if ok else 1
 
 

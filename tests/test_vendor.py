@@ -154,3 +154,28 @@ def test_import_keeps_the_source(shared_dir, tmp_path):
     assert rec.metadata["source"]["format"] == "novel-emed-lst"
     assert rec.profile["name"] == "novel-emed" and rec.rate_hz == 100
     assert np.array_equal(rec.frames, orthofit.load(src).frames)
+
+
+def zebris_text(frames, units="N/cm^2"):
+    rows, cols = frames[0].shape
+    out = [f"Platform {{\n  Columns {cols}\n  Lines {rows}\n  Cell width,mm 8.47\n"
+           f"  Units {units}\n  Frequency 100\n}}\n"]
+    for i, f in enumerate(frames):
+        body = "\n".join(" ".join(f"{v:g}" for v in row) for row in f)
+        out.append(f"Frame {i} {{\n  time {i * 0.01:.2f}\n{body}\n}}\n")
+    return "".join(out)
+
+
+def test_zebris_blocks(tmp_path):
+    rng = np.random.default_rng(0)
+    frames = [np.round(rng.uniform(0, 30, (4, 6)), 1) for _ in range(3)]
+    path = tmp_path / "z.txt"
+    path.write_text(zebris_text(frames))
+    rec = orthofit.load(path)
+    assert rec.shape == (4, 6) and rec.pitch_mm == (8.47, 8.47) and rec.rate_hz == 100
+    assert np.allclose(rec.frames, np.stack(frames) * 10)  # N/cm2 to kPa
+    path.write_text(zebris_text(frames).replace("Frame 1 {\n  time 0.01\n",
+                                                "Frame 1 {\n  time 0.01\n1 2 3\n"))
+    with pytest.raises(ScanFileError, match="frame 1 has 27 values") as err:
+        orthofit.load(path)
+    assert "line 15" in str(err.value)  # the "Frame 1 {" line

@@ -16,7 +16,7 @@ import numpy as np
 
 from orthofit.errors import ScanFileError
 from orthofit.io.ofs import ZIP_MAGIC, load_ofs
-from orthofit.io.vendor import emed, tekscan, xsensor
+from orthofit.io.vendor import emed, tekscan, xsensor, zebris
 from orthofit.model import Recording, RecordingError, single_frame_times
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -96,6 +96,7 @@ READERS: list[Reader] = [
     Reader("tekscan", tekscan.sniff, tekscan.read),
     Reader("novel-emed", emed.sniff, emed.read),
     Reader("xsensor", xsensor.sniff, xsensor.read),
+    Reader("zebris", zebris.sniff, zebris.read),
 ]
 
 
