@@ -16,7 +16,7 @@ import numpy as np
 
 from orthofit.errors import ScanFileError
 from orthofit.io.ofs import ZIP_MAGIC, load_ofs
-from orthofit.io.vendor import emed, tekscan, xsensor, zebris
+from orthofit.io.vendor import emed, footscan, tekscan, xsensor, zebris
 from orthofit.model import Recording, RecordingError, single_frame_times
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -97,6 +97,7 @@ READERS: list[Reader] = [
     Reader("novel-emed", emed.sniff, emed.read),
     Reader("xsensor", xsensor.sniff, xsensor.read),
     Reader("zebris", zebris.sniff, zebris.read),
+    Reader("footscan", footscan.sniff, footscan.read),
 ]
 
 

@@ -1,0 +1,105 @@
+"""RSscan footscan ``.xls`` roll-off exports (FORMATS.md section 3).
+
+A legacy Excel workbook (read with xlrd) holding text: ``Dynamic Roll off``, the patient, the
+date, ``Scanning speed`` per foot, then per foot ``Right foot data`` / ``Left foot data``, the
+foot's rectangle on the plate (bottom, left, width, height in sensors), and ``Frame n (t ms)``
+blocks of height x width values in newtons per sensor. Sensors are 7.62 mm along the walk
+(rows) by 5.08 mm across (columns): kPa = N / area. Each foot becomes one recording of its
+rectangle with a two-sensor empty margin (the rectangle is cut tight around the foot, which
+must not look like a foot running off the plate); the rectangle's place is kept in metadata.
+When both feet are present, the first one in the file is read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from orthofit.errors import ScanFileError
+from orthofit.model import Recording, RecordingError
+
+PITCH_MM = (7.62, 5.08)
+MARGIN = 2
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_FRAME = re.compile(r"Frame\s+(\d+)\s*\(([\d.]+)\s*ms\)")
+
+
+def sniff(head: bytes, path: Path) -> bool:
+    """An OLE2 (legacy Excel) file whose name says .xls, or that mentions footscan's title."""
+    return head.startswith(_OLE_MAGIC) and (path.suffix.lower() == ".xls"
+                                           or b"R\x00o\x00l\x00l" in head)
+
+
+def read(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Recording:
+    """Read the first foot of a footscan roll-off export."""
+    import xlrd  # only needed for this format
+
+    try:
+        sheet = xlrd.open_workbook(str(path), on_demand=True).sheet_by_index(0)
+    except xlrd.XLRDError as exc:
+        raise ScanFileError(path, f"not a readable Excel 97 workbook ({exc})") from exc
+    col0 = sheet.col_values(0)
+    title = str(col0[0]) if col0 else ""
+    if "Roll off" not in title and "Roll Off" not in title:
+        raise ScanFileError(path, "this workbook is not a footscan 'Dynamic Roll off' export",
+                            line=1)
+
+    def number_after(label: str, start: int) -> float:
+        for i in range(start, min(start + 30, len(col0))):
+            if str(col0[i]).strip().lower() == label.lower():
+                return float(col0[i + 1])
+        raise ScanFileError(path, f"no '{label}' in the foot's header", line=start + 1)
+
+    start = next((i for i, v in enumerate(col0) if str(v).endswith("foot data")), None)
+    if start is None:
+        raise ScanFileError(path, "no 'Right foot data' or 'Left foot data' section")
+    side = str(col0[start]).split()[0].lower()
+    width = int(number_after("Rectangle width", start))
+    height = int(number_after("Rectangle height", start))
+    left = int(number_after("Rectangle left", start))
+    bottom = int(number_after("Rectangle bottom", start))
+    frames, times = [], []
+    i = start
+    n = len(col0)
+    while i < n:
+        label = str(col0[i])
+        m = _FRAME.match(label)
+        if m is None:
+            if label.endswith("foot data") and i > start:
+                break  # the other foot follows
+            i += 1
+            continue
+        block = []
+        for r in range(i + 1, i + 1 + height):
+            if r >= n:
+                raise ScanFileError(path, f"frame {m.group(1)} is cut short", line=i + 1)
+            row = sheet.row_values(r, 0, width)
+            try:
+                block.append([float(v) for v in row])
+            except (TypeError, ValueError):
+                raise ScanFileError(path, f"frame {m.group(1)}: a value is not a number",
+                                    line=r + 1) from None
+        frames.append(block)
+        times.append(float(m.group(2)) / 1000.0)
+        i += 1 + height
+    if not frames:
+        raise ScanFileError(path, f"the {side} foot section holds no frame")
+    # The sheet lists the rectangle's rows from the plate's bottom edge up (the rectangle is
+    # placed by its bottom): flipped, the image is seen from above with the walk toward row 0,
+    # and the sample's foot then reads as the right foot its header names.
+    newtons = np.asarray(frames, np.float64)[:, ::-1, :]
+    kpa = newtons / (PITCH_MM[0] * PITCH_MM[1]) * 1000.0
+    padded = np.zeros((len(frames), height + 2 * MARGIN, width + 2 * MARGIN), np.float32)
+    padded[:, MARGIN:MARGIN + height, MARGIN:MARGIN + width] = kpa
+    meta = {"source": {"file": Path(path).name, "format": "footscan-xls", "side": side,
+                       "rectangle": {"left": left, "bottom": bottom, "width": width,
+                                     "height": height},
+                       "title": title, "patient": str(col0[1]), "date": str(col0[2]),
+                       "units": "N per sensor"}}
+    try:
+        return Recording(padded, np.asarray(times), PITCH_MM,
+                         profile={"name": "footscan"}, mode="walk", metadata=meta)
+    except RecordingError as exc:
+        raise ScanFileError(path, str(exc)) from exc
