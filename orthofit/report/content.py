@@ -303,7 +303,8 @@ def proposal_blocks(proposal: Proposal) -> list[Any]:
     return out
 
 
-def _outlines(analysis: Analysis, proposal: Proposal) -> tuple[InsoleOutline, ...]:
+def insole_outlines(analysis: Analysis, proposal: Proposal) -> tuple[InsoleOutline, ...]:
+    """The insole of every proposed foot, drawn on that foot's representative print."""
     out = []
     for foot in analysis.feet:
         step = foot.representative()
@@ -365,7 +366,7 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
                        for f in analysis.feet for i, s in enumerate(f.steps) if s.complete)
         blocks += [Heading("Force over the step"), ForceCurves(series)]
     blocks += [Heading("Regions"), mask_table(analysis)]
-    blocks += [PageBreak(), Heading("Proposed insoles"), InsoleFigure(_outlines(analysis,
+    blocks += [PageBreak(), Heading("Proposed insoles"), InsoleFigure(insole_outlines(analysis,
                                                                                  proposal)),
                *proposal_blocks(proposal)]
     for note in proposal.notes:

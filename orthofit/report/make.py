@@ -14,8 +14,8 @@ from orthofit.proposal.rules import RuleSet, propose
 from orthofit.report.content import (
     Document,
     InsoleFigure,
-    _outlines,
     clinician_report,
+    insole_outlines,
     patient_report,
 )
 from orthofit.report.render import write_pdf
@@ -46,7 +46,7 @@ def build_reports(rec: Recording, *, thresholds: Thresholds, rules: RuleSet,
         analysis, proposal,
         clinician_report(analysis, proposal, rec.frames, rec.pitch_mm, info=info),
         patient_report(analysis, proposal, rec.frames, rec.pitch_mm, info=info),
-        InsoleFigure(_outlines(analysis, proposal)),
+        InsoleFigure(insole_outlines(analysis, proposal)),
     )
 
 
