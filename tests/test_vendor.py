@@ -191,3 +191,38 @@ def test_zebris_blocks(tmp_path):
     with pytest.raises(ScanFileError, match="frame 1 has 27 values") as err:
         orthofit.load(path)
     assert "line 15" in str(err.value)  # the "Frame 1 {" line
+
+
+def test_pliance_grid_and_its_own_force(shared_dir):
+    path = shared_dir / "vendor-samples" / "pliance_test.asc"
+    rec = orthofit.load(path)
+    assert rec.shape == (29, 28) and rec.pitch_mm == pytest.approx((10.28, 5.28))
+    assert rec.valid.sum() == 812  # the mat's sensors; the rest of the lattice is empty
+    # The export's own force column (its COP block) agrees with ours.
+    lines = path.read_text(encoding="latin-1").splitlines()
+    table = next(i for i, ln in enumerate(lines) if ln.startswith("time[secs]"))
+    start = float(lines[table + 1].split()[0])
+    block = next(i for i, ln in enumerate(lines) if "force[N]" in ln)
+    theirs = {round(float(p[0]), 4): float(p[1]) for p in
+              (ln.split() for ln in lines[block + 2:]) if len(p) >= 2 and p[0][0].isdigit()}
+    ours = rec.frames.sum(axis=(1, 2)) * rec.sensel_area_mm2 * 1e-3
+    for t, f in zip(rec.times_s + start, ours, strict=True):
+        if theirs.get(round(t, 4), 0) > 20:
+            assert f == pytest.approx(theirs[round(t, 4)], rel=1e-3)
+    result = orthofit.analyze(rec)
+    assert result.mode == "walk" and len(result.feet) == 1
+
+
+def test_pedar_insoles_say_what_they_cannot(shared_dir):
+    rec = orthofit.load(shared_dir / "vendor-samples" / "pedar_example.asc")
+    assert rec.shape == (2, 99) and rec.profile["layout"] == "sensors"
+    assert rec.rate_hz == 100
+    result = orthofit.analyze(rec)
+    data = result.to_dict()
+    assert [f["side"] for f in data["feet"]] == ["left", "right"]
+    for foot in data["feet"]:
+        assert foot["arch_index"] is None and foot["cpei"] is None
+        assert foot["peak_pressure_kpa"] > 50 and "not computed" in foot["flags"][0]
+    right = result.foot("right")
+    assert len(right.steps) >= 5  # a walk: several steps of the right insole
+    assert 0.4 < right.metrics["stance_time_s"] < 1.5

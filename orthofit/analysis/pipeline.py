@@ -152,7 +152,12 @@ def _infer_mode(rec: Recording, contacts: list[Contact]) -> str:
         return "unknown"
     n = rec.n_frames
     if n > 1 and all(c.frames[1] - c.frames[0] >= 0.9 * n for c in contacts):
-        return "balance" if rec.duration_s >= 20.0 else "static"
+        # Loaded all along: standing, unless the load rises from nothing and falls back to it
+        # (one step recorded tight around its stance, as single-step exports are).
+        total = rec.frames.sum(axis=(1, 2))
+        rolls = max(total[:3].min(), total[-3:].min()) < 0.25 * total.max()
+        if not rolls:
+            return "balance" if rec.duration_s >= 20.0 else "static"
     return "walk" if n > 1 else "static"
 
 
@@ -375,6 +380,10 @@ def analyze_recording(rec: Recording, thresholds: Thresholds | None = None) -> A
     Analysis
     """
     th = thresholds or Thresholds()
+    if rec.profile.get("layout") == "sensors":
+        from orthofit.analysis.layout import analyze_layout  # a list of sensors, not an image
+
+        return analyze_layout(rec, th)
     frames = rec.frames
     peak = frames.max(axis=0)
     if rec.valid is not None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from orthofit.errors import ScanFileError
 from orthofit.io.ofs import ZIP_MAGIC, load_ofs
-from orthofit.io.vendor import emed, footscan, tekscan, xsensor, zebris
+from orthofit.io.vendor import emed, footscan, novel_asc, tekscan, xsensor, zebris
 from orthofit.model import Recording, RecordingError, single_frame_times
 
 NPY_MAGIC = b"\x93NUMPY"
@@ -98,6 +98,7 @@ READERS: list[Reader] = [
     Reader("xsensor", xsensor.sniff, xsensor.read),
     Reader("zebris", zebris.sniff, zebris.read),
     Reader("footscan", footscan.sniff, footscan.read),
+    Reader("novel-asc", novel_asc.sniff, novel_asc.read),
 ]
 
 
