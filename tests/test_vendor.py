@@ -116,6 +116,8 @@ def test_tekscan_units_spacing_mirror_and_outside_sensels(tmp_path):
     (TEKSCAN.format(units="KPa", mirror=0, last=6).replace("ROWS 2\n", ""), "ROWS", None),
     (TEKSCAN.format(units="KPa", mirror=0, last=6).split("ASCII_DATA")[0], "frames are missing",
      None),
+    (TEKSCAN.format(units="KPa", mirror=0, last=6).replace("UNITS", "START_FRAME 1\n"
+     "END_FRAME 3\nUNITS"), "promises 3 frames", None),
 ])
 def test_tekscan_errors_name_file_line_and_problem(tmp_path, text, message, line):
     path = write(tmp_path, text)
@@ -226,3 +228,19 @@ def test_pedar_insoles_say_what_they_cannot(shared_dir):
     right = result.foot("right")
     assert len(right.steps) >= 5  # a walk: several steps of the right insole
     assert 0.4 < right.metrics["stance_time_s"] < 1.5
+
+
+def test_footscan_text_export(tmp_path):
+    rng = np.random.default_rng(2)
+    frames = rng.uniform(0, 3, (4, 5, 3)).round(1)
+    text = "Dynamic Roll off\n\n" + "".join(
+        f"Frame {i} ({i * 2:.2f} ms)\n" + "\n".join("\t".join(f"{v:.1f}" for v in row)
+                                                   for row in f) + "\n\n"
+        for i, f in enumerate(frames))
+    path = write(tmp_path, text, "roll.txt")
+    rec = orthofit.load(path)
+    assert rec.rate_hz == 500 and rec.pitch_mm == (7.62, 5.08)
+    assert np.allclose(rec.frames[:, 2:-2, 2:-2], frames / (7.62 * 5.08) * 1000, rtol=1e-5)
+    write(tmp_path, text.replace("\t0.", "\tx.", 1), "roll.txt")
+    with pytest.raises(ScanFileError, match="not a number"):
+        orthofit.load(path)

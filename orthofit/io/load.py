@@ -98,6 +98,7 @@ READERS: list[Reader] = [
     Reader("xsensor", xsensor.sniff, xsensor.read),
     Reader("zebris", zebris.sniff, zebris.read),
     Reader("footscan", footscan.sniff, footscan.read),
+    Reader("footscan-text", footscan.sniff_text, footscan.read_text),
     Reader("novel-asc", novel_asc.sniff, novel_asc.read),
 ]
 

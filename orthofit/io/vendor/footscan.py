@@ -32,6 +32,62 @@ def sniff(head: bytes, path: Path) -> bool:
                                            or b"R\x00o\x00l\x00l" in head)
 
 
+def sniff_text(head: bytes, path: Path) -> bool:
+    """The older text roll-off export: ``Frame N (t ms)`` lines with tab-separated rows."""
+    return re.search(rb"^Frame\s+\d+\s*\([\d.]+\s*ms\)", head, re.MULTILINE) is not None \
+        and b"\t" in head
+
+
+def read_text(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Recording:
+    """Read an older footscan text export: ``Frame N (t ms)`` then tab-separated rows (N)."""
+    text = Path(path).read_bytes().decode("latin-1")
+    lines = text.splitlines()
+    frames, times, width = [], [], None
+    i = 0
+    while i < len(lines):
+        m = _FRAME.match(lines[i].strip())
+        if m is None:
+            i += 1
+            continue
+        block, j = [], i + 1
+        while j < len(lines) and lines[j].strip() and not _FRAME.match(lines[j].strip()):
+            try:
+                block.append([float(v) for v in lines[j].split("\t") if v.strip()])
+            except ValueError:
+                raise ScanFileError(path, f"frame {m.group(1)}: a value is not a number",
+                                    line=j + 1) from None
+            j += 1
+        widths = {len(r) for r in block}
+        if not block or len(widths) != 1 or (width is not None and widths != {width}):
+            raise ScanFileError(path, f"frame {m.group(1)} is not a rectangle of the same size "
+                                "as the others", line=i + 1)
+        width = widths.pop()
+        if frames and len(block) != len(frames[0]):
+            raise ScanFileError(path, f"frame {m.group(1)} has {len(block)} rows, the first "
+                                f"had {len(frames[0])}", line=i + 1)
+        frames.append(block)
+        times.append(float(m.group(2)) / 1000.0)
+        i = j
+    if not frames:
+        raise ScanFileError(path, "no 'Frame N (t ms)' block was found")
+    return _recording(path, np.asarray(frames, np.float64), times,
+                      {"file": Path(path).name, "format": "footscan-text",
+                       "units": "N per sensor"})
+
+
+def _recording(path: Path, newtons: np.ndarray, times: list[float], source: dict) -> Recording:
+    """The recording in kPa, with an empty margin around the foot's rectangle."""
+    n, height, width = newtons.shape
+    kpa = newtons / (PITCH_MM[0] * PITCH_MM[1]) * 1000.0
+    padded = np.zeros((n, height + 2 * MARGIN, width + 2 * MARGIN), np.float32)
+    padded[:, MARGIN:MARGIN + height, MARGIN:MARGIN + width] = kpa
+    try:
+        return Recording(padded, np.asarray(times), PITCH_MM, profile={"name": "footscan"},
+                         mode="walk", metadata={"source": source})
+    except RecordingError as exc:
+        raise ScanFileError(path, str(exc)) from exc
+
+
 def read(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Recording:
     """Read the first foot of a footscan roll-off export."""
     import xlrd  # only needed for this format
@@ -90,16 +146,8 @@ def read(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Reco
     # placed by its bottom): flipped, the image is seen from above with the walk toward row 0,
     # and the sample's foot then reads as the right foot its header names.
     newtons = np.asarray(frames, np.float64)[:, ::-1, :]
-    kpa = newtons / (PITCH_MM[0] * PITCH_MM[1]) * 1000.0
-    padded = np.zeros((len(frames), height + 2 * MARGIN, width + 2 * MARGIN), np.float32)
-    padded[:, MARGIN:MARGIN + height, MARGIN:MARGIN + width] = kpa
-    meta = {"source": {"file": Path(path).name, "format": "footscan-xls", "side": side,
-                       "rectangle": {"left": left, "bottom": bottom, "width": width,
-                                     "height": height},
-                       "title": title, "patient": str(col0[1]), "date": str(col0[2]),
-                       "units": "N per sensor"}}
-    try:
-        return Recording(padded, np.asarray(times), PITCH_MM,
-                         profile={"name": "footscan"}, mode="walk", metadata=meta)
-    except RecordingError as exc:
-        raise ScanFileError(path, str(exc)) from exc
+    return _recording(path, newtons, times, {
+        "file": Path(path).name, "format": "footscan-xls", "side": side,
+        "rectangle": {"left": left, "bottom": bottom, "width": width, "height": height},
+        "title": title, "patient": str(col0[1]), "date": str(col0[2]),
+        "units": "N per sensor"})

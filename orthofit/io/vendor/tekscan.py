@@ -98,6 +98,14 @@ def read(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Reco
                                     "The export is truncated or garbled", line=frame_line)
         raise ScanFileError(path, f"the frames hold {values.size} values, not "
                             f"{len(marks)} x {rows} x {cols}")
+    try:
+        promised = int(header["END_FRAME"]) - int(header.get("START_FRAME", "1")) + 1
+    except (KeyError, ValueError):
+        promised = None
+    if promised is not None and promised > len(marks):
+        raise ScanFileError(path, f"the header promises {promised} frames (START_FRAME to "
+                            f"END_FRAME) but the file holds {len(marks)}",
+                            "The export is truncated", line=head_lines + 1)
     frames = values.reshape(len(marks), rows, cols)
     valid = ~np.isnan(frames[0])
     frames = np.nan_to_num(frames, nan=0.0)
