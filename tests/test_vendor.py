@@ -244,3 +244,14 @@ def test_footscan_text_export(tmp_path):
     write(tmp_path, text.replace("\t0.", "\tx.", 1), "roll.txt")
     with pytest.raises(ScanFileError, match="not a number"):
         orthofit.load(path)
+
+
+def test_emed_summary_pages_are_skipped(shared_dir, tmp_path):
+    src = shared_dir / "vendor-samples" / "emed_test.lst"
+    text = src.read_text(encoding="latin-1")
+    first = text.split("\f")[0]
+    summary = first.replace("Pict-No.: 1  Force", "MVP  Force").replace("MV over frames",
+                                                                        "MVP")
+    path = tmp_path / "with_mvp.lst"
+    path.write_text(text + "\f" + summary, encoding="latin-1")
+    assert np.array_equal(orthofit.load(path).frames, orthofit.load(src).frames)
