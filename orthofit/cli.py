@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from orthofit.cli_capture import add_parsers as add_capture_parsers
 from orthofit.cli_report import add_parsers as add_report_parsers
+from orthofit.cli_store import add_parsers as add_store_parsers
 from orthofit.errors import OrthofitError
 
 log = logging.getLogger(__name__)
@@ -227,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_samples)
     add_capture_parsers(sub)
     add_report_parsers(sub)
+    add_store_parsers(sub)
     return parser
 
 

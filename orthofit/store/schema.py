@@ -1,0 +1,74 @@
+"""The clinic store's schema, as numbered migrations applied in order.
+
+A store records the version it is at (``PRAGMA user_version``); opening an older store runs the
+missing migrations in one transaction each. Never edit a released migration: add the next one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: patients, visits, scans, proposals, reports, audit trail.
+    """
+    CREATE TABLE patients (
+        id INTEGER PRIMARY KEY,
+        first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL,
+        birth_date TEXT,
+        sex TEXT,
+        shoe_size TEXT,
+        activity TEXT,
+        conditions TEXT NOT NULL DEFAULT '[]',
+        notes TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE INDEX patients_name ON patients (last_name, first_name);
+    CREATE TABLE visits (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients (id) ON DELETE CASCADE,
+        date TEXT NOT NULL,
+        notes TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX visits_patient ON visits (patient_id, date);
+    CREATE TABLE scans (
+        id INTEGER PRIMARY KEY,
+        visit_id INTEGER REFERENCES visits (id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL UNIQUE,
+        mode TEXT NOT NULL,
+        frames INTEGER NOT NULL,
+        recorded TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE proposals (
+        id INTEGER PRIMARY KEY,
+        scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+        original TEXT NOT NULL,
+        edited TEXT,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+        audience TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id INTEGER,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    """,
+    # 2: the kiosk queue: scans taken at the kiosk wait, unassigned, under a visit code.
+    """
+    ALTER TABLE scans ADD COLUMN kiosk_code TEXT;
+    CREATE INDEX scans_kiosk ON scans (kiosk_code) WHERE visit_id IS NULL;
+    """,
+)
+
+VERSION = len(MIGRATIONS)
