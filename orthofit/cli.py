@@ -184,6 +184,16 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_gui(args: argparse.Namespace, out: TextIO) -> int:
+    """Start the desktop application (or write a screenshot of one view)."""
+    try:
+        from orthofit.gui.app import run
+    except ImportError as exc:
+        raise OrthofitError(f"the desktop needs PyQt6 and pyqtgraph ({exc}); install them "
+                            "with: python -m pip install orthofit") from exc
+    return run(args.store, demo=args.demo, screenshot=args.screenshot, view=args.view)
+
+
 def cmd_samples(args: argparse.Namespace, out: TextIO) -> int:
     """List the sample scans shipped with orthofit (their full paths)."""
     folder = resources.files("orthofit.sample_scans")
@@ -224,6 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-hz", type=_positive, default=None)
     p.add_argument("--patient-id", default=None)
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("gui", help="the podiatrist's desktop application")
+    p.add_argument("--store", default=None, help="the clinic store's folder")
+    p.add_argument("--demo", action="store_true",
+                   help="a demo store with sample patients and scans")
+    p.add_argument("--screenshot", default=None, metavar="FILE.png",
+                   help="render a view of the demo to a PNG and exit")
+    p.add_argument("--view", choices=("patients", "analysis", "proposal"), default="patients")
+    p.set_defaults(func=cmd_gui)
     p = sub.add_parser("samples", help="list the sample scans shipped with orthofit")
     p.set_defaults(func=cmd_samples)
     add_capture_parsers(sub)

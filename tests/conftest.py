@@ -10,6 +10,9 @@ import pytest
 
 from orthofit import footmodel as fm
 
+# Qt needs no screen in tests; set before any test imports PyQt6.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_scans"
 SHARED = Path(os.environ.get("ORTHOFIT_SHARED", REPO.parent / "shared"))

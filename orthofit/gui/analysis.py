@@ -1,0 +1,136 @@
+"""The analysis view: both feet side by side, the indices with their ranges, the findings."""
+
+from __future__ import annotations
+
+import colorcet
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from orthofit.analysis import Analysis
+from orthofit.model import Recording
+from orthofit.report.content import Table, classification_table, index_table, pressure_maps
+
+#: The same perceptual scale as the reports (white to dark red).
+CMAP = pg.ColorMap(np.linspace(0, 1, len(colorcet.CET_L18)), colorcet.CET_L18)
+
+
+def fill_table(widget: QTableWidget, table: Table) -> None:
+    """Show a report table (first row is the header) in a QTableWidget."""
+    header, *rows = table.rows
+    widget.clear()
+    widget.setColumnCount(len(header))
+    widget.setRowCount(len(rows))
+    widget.setHorizontalHeaderLabels(list(header))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            if (r + 1, c) in table.flagged:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            widget.setItem(r, c, item)
+    widget.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    widget.verticalHeader().setVisible(False)
+
+
+class FootPlot(pg.PlotWidget):
+    """One foot's peak pressure at true aspect, with the axis and the COP path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setBackground("w")
+        self.setAspectLocked(True)
+        self.invertY(True)  # row 0 (the end the patient faces) at the top, as on the mat
+        self.hideAxis("left")
+        self.hideAxis("bottom")
+        self.image = pg.ImageItem()
+        self.addItem(self.image)
+        self.axis_line = pg.PlotDataItem(pen=pg.mkPen("k", width=1.5,
+                                                      style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.cop = pg.PlotDataItem(pen=pg.mkPen("k", width=2))
+        self.addItem(self.axis_line)
+        self.addItem(self.cop)
+
+    def show_map(self, foot_map, vmax: float, overlays: bool) -> None:  # noqa: ANN001
+        """Draw a report FootMap (mat mm)."""
+        rows, cols = foot_map.peak_kpa.shape
+        self.image.setImage(foot_map.peak_kpa.T, levels=(0, vmax), lut=CMAP.getLookupTable())
+        x0, y0 = foot_map.origin_mm
+        self.image.setRect(pg.QtCore.QRectF(x0, y0, cols * foot_map.pitch_mm[1],
+                                             rows * foot_map.pitch_mm[0]))
+        heel, axis = np.array(foot_map.heel_xy_mm), np.array(foot_map.axis)
+        ends = [heel + axis * foot_map.u_back_mm,
+                heel + axis * (foot_map.u_back_mm + foot_map.length_mm)]
+        self.axis_line.setData([p[0] for p in ends], [p[1] for p in ends])
+        self.axis_line.setVisible(overlays)
+        if foot_map.cop_xy_mm is not None and len(foot_map.cop_xy_mm) > 1:
+            self.cop.setData(foot_map.cop_xy_mm[:, 0], foot_map.cop_xy_mm[:, 1])
+            self.cop.setVisible(overlays)
+        else:
+            self.cop.setData([], [])
+        self.setTitle(foot_map.title, color="k")
+
+
+class AnalysisView(QWidget):
+    """The analysis of one scan."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plots = [FootPlot(), FootPlot()]
+        self.overlays = QCheckBox("Show axis and COP path")
+        self.overlays.setChecked(True)
+        self.summary = QLabel("Open a scan to see its analysis.")
+        self.summary.setWordWrap(True)
+        self.indices = QTableWidget()
+        self.findings = QTableWidget()
+        maps = QHBoxLayout()
+        for p in self.plots:
+            maps.addWidget(p, 1)
+        tables = QVBoxLayout()
+        tables.addWidget(QLabel("<b>Indices</b> (bold: outside the range)"))
+        tables.addWidget(self.indices, 3)
+        tables.addWidget(QLabel("<b>Findings</b>"))
+        tables.addWidget(self.findings, 1)
+        top = QHBoxLayout()
+        top.addLayout(maps, 3)
+        top.addLayout(tables, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(top, 1)
+        layout.addWidget(self.overlays)
+        self.overlays.toggled.connect(self._redraw)
+        self._last: tuple[Analysis, Recording] | None = None
+
+    def show_analysis(self, analysis: Analysis, rec: Recording) -> None:
+        """Show an analysis of ``rec``."""
+        self._last = (analysis, rec)
+        feet = ", ".join(f"{f.side}: {f.classification.get('arch_type') or 'n/a'} arch, "
+                         f"{f.classification.get('pronation') or 'n/a'}" for f in analysis.feet)
+        self.summary.setText(f"<b>{analysis.mode.capitalize()} trial</b> - {rec.n_frames} "
+                             f"frames at {rec.rate_hz or 0:g} Hz. {feet or 'No foot found.'} "
+                             + " ".join(analysis.warnings))
+        fill_table(self.indices, index_table(analysis))
+        fill_table(self.findings, classification_table(analysis))
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self._last is None:
+            return
+        analysis, rec = self._last
+        maps = pressure_maps(analysis, rec.frames, rec.pitch_mm)
+        for i, plot in enumerate(self.plots):
+            if maps is not None and i < len(maps.maps):
+                plot.show_map(maps.maps[i], maps.vmax_kpa, self.overlays.isChecked())
+                plot.setVisible(True)
+            else:
+                plot.setVisible(False)

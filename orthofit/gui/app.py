@@ -1,0 +1,187 @@
+"""The podiatrist's main window: patients, analysis and proposal, on the clinic store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QStatusBar,
+    QTabWidget,
+)
+
+from orthofit.analysis import Analysis
+from orthofit.gui.analysis import AnalysisView
+from orthofit.gui.patients import PatientsView
+from orthofit.gui.proposal import ProposalView
+from orthofit.io.load import load
+from orthofit.io.profiles import load_insole_rules, load_thresholds
+from orthofit.model import Recording
+from orthofit.proposal.model import Proposal
+from orthofit.proposal.rules import propose
+from orthofit.store import Store
+
+VIEWS = ("patients", "analysis", "proposal")
+
+
+class MainWindow(QMainWindow):
+    """Tabs for patients, analysis and proposal; exports from the File menu."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.setWindowTitle("orthofit")
+        self.thresholds = load_thresholds("default")
+        self.rules = load_insole_rules("default")
+        self.tabs = QTabWidget()
+        self.patients = PatientsView(store)
+        self.analysis_view = AnalysisView()
+        self.proposal_view = ProposalView()
+        self.tabs.addTab(self.patients, "Patients")
+        self.tabs.addTab(self.analysis_view, "Analysis")
+        self.tabs.addTab(self.proposal_view, "Proposal")
+        self.setCentralWidget(self.tabs)
+        self.setStatusBar(QStatusBar())
+        self.scan_id: int | None = None
+        self.recording: Recording | None = None
+        self.analysis: Analysis | None = None
+        self.patient_id: int | None = None
+        self.patients.scan_opened.connect(self.open_scan)
+        self.patients.patient_selected.connect(self._patient_selected)
+        self.proposal_view.changed.connect(self._proposal_changed)
+        menu = self.menuBar().addMenu("&File")
+        menu.addAction("Open scan file...", self.open_file)
+        menu.addAction("Export reports (PDF)...", self.export_reports)
+        menu.addSeparator()
+        menu.addAction("Quit", self.close)
+
+    def _patient_selected(self, patient_id: int) -> None:
+        self.patient_id = patient_id
+
+    def _diabetic(self) -> bool:
+        """Whether the shown patient has diabetes (the offloading rule then applies)."""
+        if self.patient_id is None:
+            return False
+        conditions = self.store.patient(self.patient_id).get("conditions") or []
+        return any("diabet" in c.lower() for c in conditions)
+
+    def open_scan(self, scan_id: int) -> None:
+        """Analyse a stored scan and show it."""
+        self.scan_id = scan_id
+        self.show_recording(self.store.load_scan(scan_id))
+        stored = self.store.proposal(scan_id)
+        if stored is not None and self.analysis is not None:
+            edited = stored[1] or stored[0]
+            self.proposal_view.show_proposal(Proposal.from_dict(edited), self.analysis)
+
+    def open_file(self) -> None:
+        """Open a scan from a file (any format orthofit reads)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a scan")
+        if path:
+            try:
+                self.scan_id = None
+                self.show_recording(load(path))
+            except Exception as exc:  # noqa: BLE001 - the message goes to the user
+                QMessageBox.warning(self, "Cannot open the scan", str(exc))
+
+    def show_recording(self, rec: Recording) -> None:
+        """Analyse, propose and show a recording."""
+        from orthofit.analysis.pipeline import analyze_recording
+
+        self.recording = rec
+        self.analysis = analyze_recording(rec, self.thresholds)
+        self.analysis_view.show_analysis(self.analysis, rec)
+        proposal = propose(self.analysis, self.rules, diabetic=self._diabetic())
+        if proposal.feet:
+            self.proposal_view.show_proposal(proposal, self.analysis)
+        self.tabs.setCurrentWidget(self.analysis_view)
+        self.statusBar().showMessage(f"{len(self.analysis.feet)} foot/feet analysed", 5000)
+
+    def _proposal_changed(self) -> None:
+        if self.scan_id is None or self.proposal_view.proposal is None:
+            return
+        original = propose(self.analysis, self.rules, diabetic=self._diabetic()).to_dict()
+        self.store.save_proposal(self.scan_id, original, self.proposal_view.proposal.to_dict())
+
+    def export_reports(self, folder: str | None = None) -> list[Path]:
+        """Write the clinician and patient PDFs (and the lab JSON/SVG) into a folder."""
+        if self.recording is None or self.analysis is None:
+            QMessageBox.information(self, "Nothing to export", "Open a scan first.")
+            return []
+        folder = folder or QFileDialog.getExistingDirectory(self, "Export to")
+        if not folder:
+            return []
+        from orthofit.report.make import build_reports, write_lab_files, write_reports
+
+        self.statusBar().showMessage("Writing the reports...")
+        QApplication.processEvents()
+        reports = build_reports(self.recording, thresholds=self.thresholds, rules=self.rules,
+                                proposal=self.proposal_view.proposal,
+                                info={"date": dt.date.today().isoformat(),
+                                      "file": f"scan {self.scan_id or ''}"})
+        out = Path(folder)
+        paths = write_reports(reports, out / "report.pdf")
+        paths += write_lab_files(reports, out / "insoles.json", out / "insoles.svg")
+        if self.scan_id is not None:
+            for path in paths[:2]:
+                self.store.add_report(self.scan_id, "clinician" if "clinician" in path.name
+                                      else "patient", path.read_bytes())
+        self.statusBar().showMessage(f"Wrote {len(paths)} files to {out}", 8000)
+        return paths
+
+
+def demo_store(folder: Path) -> Store:
+    """A store with sample patients and their scans (the sample scans)."""
+    store = Store(folder, actor="demo")
+    if store.search_patients():
+        return store
+    samples = resources.files("orthofit.sample_scans")
+    people = (("Alex", "Walker", "1984-03-12", "walk_normal.ofs", []),
+              ("Sam", "Flatley", "1990-07-01", "walk_flat.ofs", ["knee pain"]),
+              ("Robin", "Archer", "1976-11-23", "walk_cavus.ofs", ["diabetes"]),
+              ("Jo", "Stand", "2001-05-30", "static_normal.ofs", []))
+    for first, last, born, scan, conditions in people:
+        pid = store.add_patient(first, last, birth_date=born, conditions=conditions)
+        vid = store.add_visit(pid, dt.date.today().isoformat())
+        store.add_scan(load(Path(str(samples.joinpath(scan)))), visit_id=vid, source=scan)
+    return store
+
+
+def run(store_folder: str | None = None, *, demo: bool = False, screenshot: str | None = None,
+        view: str = "patients") -> int:
+    """Start the application (or render one view to a PNG and exit)."""
+    if screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no screen needed for a PNG
+    app = QApplication.instance() or QApplication([])
+    if demo or screenshot:
+        folder = Path(store_folder) if store_folder else Path(tempfile.mkdtemp(
+            prefix="orthofit-demo-"))
+        store = demo_store(folder)
+    else:
+        store = Store(store_folder)
+    window = MainWindow(store)
+    window.resize(1280, 800)
+    if screenshot:
+        first = store.search_patients()[0]
+        window.patients.show_patient(first["id"])
+        scans = [s for v in store.visits(first["id"]) for s in v["scans"]]
+        if view != "patients" and scans:
+            window.open_scan(scans[0]["id"])
+        window.tabs.setCurrentIndex(VIEWS.index(view) if view in VIEWS else 0)
+        window.show()
+        app.processEvents()
+        ok = window.grab().save(screenshot)
+        window.close()
+        return 0 if ok else 1
+    window.show()
+    QTimer.singleShot(0, window.patients.search.setFocus)
+    return app.exec()
+

@@ -1,0 +1,182 @@
+"""The patients view: search as you type, add and edit, and each patient's visits and scans."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from orthofit.store import Store, StoreError
+
+SEXES = ("", "female", "male", "other")
+ACTIVITIES = ("", "low", "moderate", "high", "athlete")
+
+
+class PatientForm(QWidget):
+    """The fields of one patient (empty for a new one)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        form = QFormLayout(self)
+        self.first = QLineEdit()
+        self.last = QLineEdit()
+        self.birth = QDateEdit()
+        self.birth.setDisplayFormat("yyyy-MM-dd")
+        self.birth.setCalendarPopup(True)
+        self.sex = QComboBox()
+        self.sex.addItems(SEXES)
+        self.shoe = QLineEdit()
+        self.activity = QComboBox()
+        self.activity.addItems(ACTIVITIES)
+        self.conditions = QLineEdit()
+        self.conditions.setPlaceholderText("e.g. diabetes, knee pain (comma separated)")
+        self.notes = QPlainTextEdit()
+        self.notes.setFixedHeight(70)
+        for label, widget in (("First name", self.first), ("Last name", self.last),
+                              ("Date of birth", self.birth), ("Sex", self.sex),
+                              ("Shoe size", self.shoe), ("Activity", self.activity),
+                              ("Conditions", self.conditions), ("Notes", self.notes)):
+            form.addRow(label, widget)
+
+    def values(self) -> dict:
+        """The form as store fields."""
+        return {"birth_date": self.birth.date().toString("yyyy-MM-dd"),
+                "sex": self.sex.currentText(), "shoe_size": self.shoe.text().strip(),
+                "activity": self.activity.currentText(),
+                "conditions": [c.strip() for c in self.conditions.text().split(",")
+                               if c.strip()],
+                "notes": self.notes.toPlainText()}
+
+    def load(self, patient: dict) -> None:
+        """Show a stored patient."""
+        from PyQt6.QtCore import QDate
+
+        self.first.setText(patient["first_name"])
+        self.last.setText(patient["last_name"])
+        if patient.get("birth_date"):
+            self.birth.setDate(QDate.fromString(patient["birth_date"], "yyyy-MM-dd"))
+        self.sex.setCurrentText(patient.get("sex") or "")
+        self.shoe.setText(patient.get("shoe_size") or "")
+        self.activity.setCurrentText(patient.get("activity") or "")
+        self.conditions.setText(", ".join(patient.get("conditions") or []))
+        self.notes.setPlainText(patient.get("notes") or "")
+
+
+class PatientsView(QWidget):
+    """Find or add a patient; see their visits and scans in time order."""
+
+    scan_opened = pyqtSignal(int)
+    patient_selected = pyqtSignal(int)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.current: int | None = None
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search patients by name or date of birth...")
+        self.search.setClearButtonEnabled(True)
+        self.list = QListWidget()
+        self.form = PatientForm()
+        self.save = QPushButton("Save patient")
+        self.new = QPushButton("New patient")
+        self.history = QTreeWidget()
+        self.history.setHeaderLabels(["Visit / scan", "Details"])
+        self.status = QLabel("")
+        left = QVBoxLayout()
+        left.addWidget(self.search)
+        left.addWidget(self.list, 1)
+        left.addWidget(self.new)
+        right = QVBoxLayout()
+        right.addWidget(self.form)
+        right.addWidget(self.save, 0, Qt.AlignmentFlag.AlignRight)
+        right.addWidget(QLabel("<b>Visits and scans</b>"))
+        right.addWidget(self.history, 1)
+        right.addWidget(self.status)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 2)
+        layout.addLayout(right, 3)
+        self.search.textChanged.connect(self.refresh)
+        self.list.currentItemChanged.connect(self._selected)
+        self.save.clicked.connect(self.save_patient)
+        self.new.clicked.connect(self.new_patient)
+        self.history.itemDoubleClicked.connect(self._open_scan)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-run the search (as the user types)."""
+        self.list.blockSignals(True)
+        self.list.clear()
+        for p in self.store.search_patients(self.search.text()):
+            item = QListWidgetItem(f"{p['last_name']}, {p['first_name']}"
+                                   + (f"  ({p['birth_date']})" if p.get("birth_date") else ""))
+            item.setData(Qt.ItemDataRole.UserRole, p["id"])
+            self.list.addItem(item)
+            if p["id"] == self.current:
+                self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+
+    def _selected(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        self.show_patient(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    def show_patient(self, patient_id: int) -> None:
+        """Show one patient's details and history."""
+        self.current = patient_id
+        self.form.load(self.store.patient(patient_id))
+        self.history.clear()
+        for visit in self.store.visits(patient_id):
+            v = QTreeWidgetItem([f"Visit {visit['date']}", visit.get("notes") or ""])
+            for scan in visit["scans"]:
+                s = QTreeWidgetItem([f"Scan {scan['id']}", f"{scan['mode']}, "
+                                     f"{scan['frames']} frames, {scan['recorded']}"])
+                s.setData(0, Qt.ItemDataRole.UserRole, scan["id"])
+                v.addChild(s)
+            self.history.addTopLevelItem(v)
+            v.setExpanded(True)
+        self.history.resizeColumnToContents(0)
+        self.refresh()  # keeps the shown patient selected in the list
+        self.patient_selected.emit(patient_id)
+
+    def new_patient(self) -> None:
+        """Clear the form for a new patient."""
+        self.current = None
+        self.form.load({"first_name": "", "last_name": "", "conditions": []})
+        self.history.clear()
+        self.form.first.setFocus()
+
+    def save_patient(self) -> None:
+        """Add the patient in the form, or save the changes to the shown one."""
+        first, last = self.form.first.text(), self.form.last.text()
+        try:
+            if self.current is None:
+                self.current = self.store.add_patient(first, last, **self.form.values())
+                self.status.setText(f"Added {first} {last}.")
+            else:
+                self.store.update_patient(self.current, first_name=first, last_name=last,
+                                          **self.form.values())
+                self.status.setText(f"Saved {first} {last}.")
+        except StoreError as exc:
+            QMessageBox.warning(self, "Patient not saved", str(exc))
+            return
+        self.refresh()
+
+    def _open_scan(self, item: QTreeWidgetItem) -> None:
+        scan_id = item.data(0, Qt.ItemDataRole.UserRole)
+        if scan_id is not None:
+            self.scan_opened.emit(int(scan_id))

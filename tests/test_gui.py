@@ -1,0 +1,83 @@
+"""The desktop, driven through its real widgets (pytest-qt, offscreen)."""
+
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("PyQt6")
+pytestqt = pytest.importorskip("pytestqt")
+
+from PyQt6.QtCore import Qt  # noqa: E402
+
+from orthofit.gui.app import MainWindow, demo_store  # noqa: E402
+from orthofit.store import Store  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    store = demo_store(tmp_path / "store")
+    win = MainWindow(store)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def test_add_a_patient_and_search_as_you_type(window, qtbot):
+    view = window.patients
+    qtbot.mouseClick(view.new, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(view.form.first, "Nora")
+    qtbot.keyClicks(view.form.last, "Newfoot")
+    qtbot.keyClicks(view.form.conditions, "diabetes")
+    qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
+    stored = window.store.search_patients("Newfoot")
+    assert stored and stored[0]["conditions"] == ["diabetes"]
+    qtbot.keyClicks(view.search, "newf")
+    assert view.list.count() == 1 and "Newfoot" in view.list.item(0).text()
+    view.search.clear()
+    assert view.list.count() == 5
+
+
+def test_open_a_scan_edit_the_proposal_and_export(window, qtbot, tmp_path):
+    pid = window.store.search_patients("Flatley")[0]["id"]
+    window.patients.show_patient(pid)
+    scan_id = window.store.visits(pid)[0]["scans"][0]["id"]
+    window.open_scan(scan_id)
+    analysis = window.analysis
+    assert window.analysis_view.indices.rowCount() > 10
+    arch = window.analysis_view.indices.item(0, 1).text()
+    assert arch.startswith(f"{analysis.foot('left').metrics['arch_index']:.3f}")
+    # Change the left rearfoot post from 5 to 6.5 degrees in its spin box.
+    spin = window.proposal_view.editors[("left", "rearfoot_post", "degrees")]
+    spin.setValue(6.5)
+    element = window.proposal_view.proposal.foot("left").elements["rearfoot_post"]
+    assert element.changed and element.values["degrees"] == 6.5
+    original, edited = window.store.proposal(scan_id)
+    assert edited["feet"][0]["elements"][2]["values"]["degrees"] == 6.5
+    assert "(changed)" in window.proposal_view.reasons[("left", "rearfoot_post")].text()
+    paths = window.export_reports(str(tmp_path))
+    assert {p.name for p in paths} == {"report-clinician.pdf", "report-patient.pdf",
+                                       "insoles.json", "insoles.svg"}
+    assert window.store.summary()["counts"]["reports"] == 2
+    window.proposal_view.reset_all()
+    assert not window.proposal_view.proposal.foot("left").elements["rearfoot_post"].changed
+
+
+def test_a_diabetic_patient_gets_the_offloading_rule(window):
+    pid = window.store.search_patients("Archer")[0]["id"]
+    window.patients.show_patient(pid)
+    window.open_scan(window.store.visits(pid)[0]["scans"][0]["id"])
+    off = window.proposal_view.proposal.foot("left").elements["offloading"]
+    assert off.reason.rule == "diabetic-risk" and off.values["regions"]
+
+
+@pytest.mark.parametrize("view", ["patients", "analysis", "proposal"])
+def test_screenshot_of_each_view(tmp_path, view):
+    out = tmp_path / f"{view}.png"
+    proc = subprocess.run([sys.executable, "-m", "orthofit.cli", "gui", "--screenshot", str(out),
+                           "--view", view, "--store", str(tmp_path / "s")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\x89PNG") and len(data) > 20_000
+    assert Store(tmp_path / "s").summary()["counts"]["patients"] == 4
