@@ -71,7 +71,7 @@ def test_a_diabetic_patient_gets_the_offloading_rule(window):
     assert off.reason.rule == "diabetic-risk" and off.values["regions"]
 
 
-@pytest.mark.parametrize("view", ["patients", "analysis", "proposal"])
+@pytest.mark.parametrize("view", ["patients", "capture", "analysis", "proposal"])
 def test_screenshot_of_each_view(tmp_path, view):
     out = tmp_path / f"{view}.png"
     proc = subprocess.run([sys.executable, "-m", "orthofit.cli", "gui", "--screenshot", str(out),
@@ -81,3 +81,31 @@ def test_screenshot_of_each_view(tmp_path, view):
     data = out.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
     assert Store(tmp_path / "s").summary()["counts"]["patients"] == 4
+
+
+def test_capture_from_the_emulator_lands_in_the_store(window, qtbot):
+    pid = window.store.search_patients("Walker")[0]["id"]
+    window.patients.show_patient(pid)
+    before = window.store.summary()["counts"]["scans"]
+    view = window.capture_view
+    view.foot.setCurrentText("flat")
+    qtbot.mouseClick(view.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.displayed > 3, timeout=15000)  # the live picture moves
+    assert view.latest_kpa() is not None and view.latest_kpa().max() > 20
+    assert "Hz" in view.health.text()
+    qtbot.mouseClick(view.record_button, Qt.MouseButton.LeftButton)
+    view.wait_for_capture(60)
+    qtbot.waitUntil(lambda: window.store.summary()["counts"]["scans"] == before + 1,
+                    timeout=15000)
+    scans = [s for v in window.store.visits(pid) for s in v["scans"]]
+    assert scans[-1]["mode"] == "static" and scans[-1]["frames"] == 150
+    assert window.analysis.feet[0].classification["arch_type"] == "low"
+    assert view.reader is None  # the mat is released after the capture
+
+
+def test_a_missing_port_is_a_message_not_a_crash(window, qtbot):
+    view = window.capture_view
+    view.port.setEditText("/dev/does-not-exist")
+    qtbot.mouseClick(view.connect_button, Qt.MouseButton.LeftButton)
+    assert "cannot open the mat's port" in view.message.text()
+    assert view.reader is None and not view.record_button.isEnabled()

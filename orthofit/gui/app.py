@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from PyQt6.QtWidgets import (
 
 from orthofit.analysis import Analysis
 from orthofit.gui.analysis import AnalysisView
+from orthofit.gui.capture import CaptureView
 from orthofit.gui.patients import PatientsView
 from orthofit.gui.proposal import ProposalView
 from orthofit.io.load import load
@@ -29,7 +31,7 @@ from orthofit.proposal.model import Proposal
 from orthofit.proposal.rules import propose
 from orthofit.store import Store
 
-VIEWS = ("patients", "analysis", "proposal")
+VIEWS = ("patients", "capture", "analysis", "proposal")
 
 
 class MainWindow(QMainWindow):
@@ -45,7 +47,9 @@ class MainWindow(QMainWindow):
         self.patients = PatientsView(store)
         self.analysis_view = AnalysisView()
         self.proposal_view = ProposalView()
+        self.capture_view = CaptureView()
         self.tabs.addTab(self.patients, "Patients")
+        self.tabs.addTab(self.capture_view, "Capture")
         self.tabs.addTab(self.analysis_view, "Analysis")
         self.tabs.addTab(self.proposal_view, "Proposal")
         self.setCentralWidget(self.tabs)
@@ -57,11 +61,32 @@ class MainWindow(QMainWindow):
         self.patients.scan_opened.connect(self.open_scan)
         self.patients.patient_selected.connect(self._patient_selected)
         self.proposal_view.changed.connect(self._proposal_changed)
+        self.capture_view.recorded.connect(self._recorded)
         menu = self.menuBar().addMenu("&File")
         menu.addAction("Open scan file...", self.open_file)
         menu.addAction("Export reports (PDF)...", self.export_reports)
         menu.addSeparator()
         menu.addAction("Quit", self.close)
+
+    def _recorded(self, rec: Recording) -> None:
+        """A capture ended: keep it under today's visit of the shown patient, then analyse."""
+        if self.patient_id is None:
+            self.statusBar().showMessage("No patient chosen: the scan is shown, not stored",
+                                         8000)
+            self.scan_id = None
+            self.show_recording(rec)
+            return
+        today = dt.date.today().isoformat()
+        visits = [v for v in self.store.visits(self.patient_id) if v["date"] == today]
+        vid = visits[-1]["id"] if visits else self.store.add_visit(self.patient_id, today)
+        scan_id = self.store.add_scan(rec, visit_id=vid, source="capture")
+        self.patients.show_patient(self.patient_id)
+        self.open_scan(scan_id)
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        """Release the mat before closing."""
+        self.capture_view.disconnect_mat()
+        super().closeEvent(event)
 
     def _patient_selected(self, patient_id: int) -> None:
         self.patient_id = patient_id
@@ -173,12 +198,19 @@ def run(store_folder: str | None = None, *, demo: bool = False, screenshot: str 
         first = store.search_patients()[0]
         window.patients.show_patient(first["id"])
         scans = [s for v in store.visits(first["id"]) for s in v["scans"]]
-        if view != "patients" and scans:
+        if view not in ("patients", "capture") and scans:
             window.open_scan(scans[0]["id"])
         window.tabs.setCurrentIndex(VIEWS.index(view) if view in VIEWS else 0)
         window.show()
+        if view == "capture":
+            window.capture_view.toggle_connection()
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline:  # let the live picture fill in
+                app.processEvents()
+                time.sleep(0.02)
         app.processEvents()
         ok = window.grab().save(screenshot)
+        window.capture_view.disconnect_mat()
         window.close()
         return 0 if ok else 1
     window.show()

@@ -1,0 +1,208 @@
+"""The capture view: pick the mat (or the emulator), watch it live, record a trial.
+
+Acquisition runs in the driver's thread and the recorder in a plain worker thread (no Qt in
+either); a timer on the GUI thread takes the newest frame for the live picture and reads the
+link's health, so the window never waits on the mat. Faults reach the user as plain messages,
+and the frames recorded so far are kept (the recorder writes them to the journal).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QTimer, pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from orthofit.capture.modes import trigger_for
+from orthofit.capture.recorder import CaptureError, CaptureResult, capture
+from orthofit.drivers.emulator import MatEmulator, foot_model_frames
+from orthofit.drivers.reader import MatReader
+from orthofit.errors import OrthofitError
+from orthofit.gui.analysis import CMAP
+from orthofit.io.load import load
+from orthofit.io.profiles import load_mat_profile, profile_names
+from orthofit.model import Recording
+
+EMULATOR = "Emulated mat (no hardware)"
+
+
+class CaptureView(QWidget):
+    """Connect, watch, record. Emits ``recorded`` with the new recording."""
+
+    recorded = pyqtSignal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.port = QComboBox()
+        self.port.setEditable(True)
+        self.port.addItem(EMULATOR)
+        self.profile = QComboBox()
+        self.profile.addItems(profile_names("mats"))
+        self.profile.setCurrentText("ofp1-generic")
+        self.foot = QComboBox()
+        self.foot.addItems(["normal", "flat", "cavus"])
+        self.mode = QComboBox()
+        self.mode.addItems(["static", "walk", "balance"])
+        self.connect_button = QPushButton("Connect")
+        self.record_button = QPushButton("Record")
+        self.record_button.setEnabled(False)
+        self.health = QLabel("Not connected.")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.plot = pg.PlotWidget()
+        self.plot.setBackground("w")
+        self.plot.setAspectLocked(True)
+        self.plot.invertY(True)
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.image = pg.ImageItem()
+        self.plot.addItem(self.image)
+        form = QFormLayout()
+        form.addRow("Mat", self.port)
+        form.addRow("Profile", self.profile)
+        form.addRow("Emulated foot", self.foot)
+        form.addRow("Trial", self.mode)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.connect_button)
+        buttons.addWidget(self.record_button)
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addLayout(buttons)
+        side.addWidget(self.health)
+        side.addWidget(self.message)
+        side.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(side, 1)
+        layout.addWidget(self.plot, 3)
+        self.connect_button.clicked.connect(self.toggle_connection)
+        self.record_button.clicked.connect(self.record)
+        self.timer = QTimer(self)
+        self.timer.setInterval(33)  # ~30 pictures a second; the mat may run faster
+        self.timer.timeout.connect(self._tick)
+        self.emulator: MatEmulator | None = None
+        self.reader: MatReader | None = None
+        self._worker: threading.Thread | None = None
+        self._result: CaptureResult | Exception | None = None
+        self._scan_path: Path | None = None
+        self.displayed = 0
+
+    # -- connection ----------------------------------------------------------------------------
+
+    def toggle_connection(self) -> None:
+        """Connect to the chosen mat (starting the emulator if chosen), or disconnect."""
+        if self.reader is not None:
+            self.disconnect_mat()
+            return
+        try:
+            profile = load_mat_profile(self.profile.currentText())
+            port = self.port.currentText().strip()
+            if port == EMULATOR:
+                rec = foot_model_frames(profile, self.foot.currentText(),
+                                        self.mode.currentText(), rate_hz=50.0)
+                self.emulator = MatEmulator(profile, rec.frames, rate_hz=50.0,
+                                            wait_for_start=True)
+                port = self.emulator.start_pty()
+            self.reader = MatReader(port, profile)
+            self.reader.start()
+            self.reader.wait_open()
+        except OrthofitError as exc:
+            self.message.setText(str(exc))
+            self.disconnect_mat()
+            return
+        self.connect_button.setText("Disconnect")
+        self.record_button.setEnabled(True)
+        self.message.setText("Connected. Ask the patient to step on the mat.")
+        self.timer.start()
+
+    def disconnect_mat(self) -> None:
+        """Stop reading and the emulator."""
+        self.timer.stop()
+        if self.reader is not None:
+            self.reader.stop()
+        if self.emulator is not None:
+            self.emulator.stop()
+        self.reader = self.emulator = None
+        self.connect_button.setText("Connect")
+        self.record_button.setEnabled(False)
+        self.health.setText("Not connected.")
+
+    # -- live view and recording ---------------------------------------------------------------
+
+    def _tick(self) -> None:
+        reader = self.reader
+        if reader is None:
+            return
+        item = reader.latest.get()
+        if item is not None:
+            kpa = reader.profile.calibration.to_kpa(item.frame.counts)
+            self.image.setImage(kpa.T, levels=(0, max(float(kpa.max()), 50.0)),
+                                lut=CMAP.getLookupTable(), autoLevels=False)
+            rows, cols = kpa.shape
+            pr, pc = reader.profile.pitch_mm
+            self.image.setRect(0, 0, cols * pc, rows * pr)  # true aspect from the pitch
+            self.displayed += 1
+        s = reader.summary()
+        rate = f"{s['rate_hz']:.0f} Hz" if s["rate_hz"] else "waiting for frames"
+        self.health.setText(f"{s['frames']} frames, {rate}; CRC errors {s['crc_errors']}, "
+                            f"gaps {s['sequence_gaps']}")
+        if self._worker is not None and not self._worker.is_alive():
+            self._finish()
+
+    def record(self) -> None:
+        """Start a capture of the chosen trial in a worker thread."""
+        if self.reader is None or self._worker is not None:
+            return
+        # The recorder owns the queue from here; the live view keeps the newest frame.
+        profile = self.reader.profile
+        mode = self.mode.currentText()
+        trigger = trigger_for(mode, sensel_area_cm2=profile.pitch_mm[0] * profile.pitch_mm[1]
+                              / 100.0, seconds=3.0 if mode == "static" else None)
+        self._scan_path = Path(tempfile.mkdtemp(prefix="orthofit-capture-")) / "scan.ofs"
+        reader = self.reader
+        self.record_button.setEnabled(False)
+        self.message.setText({"static": "Stand still on the mat...",
+                              "walk": "Walk across the mat...",
+                              "balance": "Stand still for 30 seconds..."}[mode])
+
+        def work() -> None:
+            try:
+                self._result = capture(reader, self._scan_path, trigger, mode=mode)
+            except (CaptureError, OrthofitError) as exc:
+                self._result = exc
+
+        self._worker = threading.Thread(target=work, name="capture", daemon=True)
+        self._worker.start()
+
+    def _finish(self) -> None:
+        result, self._worker = self._result, None
+        self.disconnect_mat()  # the recorder stopped the reader
+        if isinstance(result, Exception) or result is None:
+            self.message.setText(f"Nothing was recorded: {result}")
+            return
+        rec: Recording = load(result.path)
+        self.message.setText(f"{result.message}: {result.frames} frames.")
+        self.recorded.emit(rec)
+
+    def wait_for_capture(self, timeout_s: float = 60.0) -> None:
+        """Block until a running capture ends (tests and scripts)."""
+        deadline = time.monotonic() + timeout_s
+        while self._worker is not None and time.monotonic() < deadline:
+            self._worker.join(0.05)
+            self._tick()
+
+    def latest_kpa(self) -> np.ndarray | None:
+        """The picture on screen (for tests)."""
+        return None if self.image.image is None else self.image.image.T
