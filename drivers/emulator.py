@@ -128,6 +128,8 @@ class MatEmulator:
         self.dropped = 0
         #: Frame indices written whole and unaltered (garbage before a frame does not alter it).
         self.intact: list[int] = []
+        #: Monotonic time each frame index was written (for latency measurements).
+        self.sent_at: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._fd: int | None = None
@@ -289,6 +291,7 @@ class MatEmulator:
                 data = self._frame_bytes(index)
                 if data:
                     write(data)
+                    self.sent_at[index] = time.monotonic()
                     self.sent += 1
             index += 1  # time moves on while stalled or stopped (sequence numbers too)
 
