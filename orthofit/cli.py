@@ -240,8 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a demo store with sample patients and scans")
     p.add_argument("--screenshot", default=None, metavar="FILE.png",
                    help="render a view of the demo to a PNG and exit")
-    p.add_argument("--view", choices=("patients", "capture", "analysis", "proposal"),
-                   default="patients")
+    p.add_argument("--view", choices=("patients", "capture", "analysis", "proposal",
+                                      "compare", "settings"), default="patients")
     p.set_defaults(func=cmd_gui)
     p = sub.add_parser("samples", help="list the sample scans shipped with orthofit")
     p.set_defaults(func=cmd_samples)

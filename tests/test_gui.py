@@ -109,3 +109,46 @@ def test_a_missing_port_is_a_message_not_a_crash(window, qtbot):
     qtbot.mouseClick(view.connect_button, Qt.MouseButton.LeftButton)
     assert "cannot open the mat's port" in view.message.text()
     assert view.reader is None and not view.record_button.isEnabled()
+
+
+def test_settings_are_stored_and_used(window, qtbot, tmp_path, monkeypatch):
+    from PyQt6.QtWidgets import QMessageBox
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    view = window.settings_view
+    view.clinic.setText("Foot Clinic Nord")
+    view.thresholds.setCurrentText(str(tmp_path / "missing.toml"))
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)  # refused, with a message
+    assert window.store.settings()["clinic_name"] == ""
+    assert "missing.toml" in warnings[0]
+    view.thresholds.setCurrentText("default")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    assert window.store.settings()["clinic_name"] == "Foot Clinic Nord"
+    assert "Foot Clinic Nord" in window.windowTitle()
+    pid = window.store.search_patients("Walker")[0]["id"]
+    window.patients.show_patient(pid)
+    window.open_scan(window.store.visits(pid)[0]["scans"][0]["id"])
+    paths = window.export_reports(str(tmp_path))
+    from pypdf import PdfReader
+
+    text = PdfReader(str(paths[0])).pages[0].extract_text()
+    assert "Foot Clinic Nord" in text and "Alex Walker" in text
+
+
+def test_compare_two_visits(window):
+    from orthofit import load
+
+    from conftest import SAMPLES
+
+    pid = window.store.search_patients("Walker")[0]["id"]
+    vid = window.store.add_visit(pid, "2099-01-01")
+    window.store.add_scan(load(SAMPLES / "static_flat.ofs"), visit_id=vid)
+    window.patients.show_patient(pid)
+    table = window.compare_view.table
+    assert table.rowCount() == 8
+    before = window.analyse_scan(window.store.visits(pid)[0]["scans"][0]["id"])
+    after = window.analyse_scan(window.store.visits(pid)[1]["scans"][0]["id"])
+    change = after.foot("left").metrics["arch_index"] - before.foot("left").metrics["arch_index"]
+    assert table.item(0, 3).text() == f"{change:+.3f}"
+    assert change > 0.1  # the flat foot's scan came second

@@ -77,6 +77,8 @@ def test_patients_visits_scans_proposals_reports_and_audit(tmp_path):
     rec = orthofit.load(SAMPLES / "static_normal.ofs")
     sid = store.add_scan(rec, visit_id=vid, source="test")
     assert store.add_scan(rec, visit_id=vid) == sid  # the same scan is stored once
+    with pytest.raises(StoreError, match="stored already as scan"):
+        store.add_scan(rec, visit_id=store.add_visit(pid, "2026-12-01"))
     back = store.load_scan(sid)
     assert np.array_equal(back.frames, rec.frames)
     visits = store.visits(pid)

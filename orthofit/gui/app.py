@@ -20,10 +20,13 @@ from PyQt6.QtWidgets import (
 )
 
 from orthofit.analysis import Analysis
+from orthofit.errors import OrthofitError
 from orthofit.gui.analysis import AnalysisView
 from orthofit.gui.capture import CaptureView
+from orthofit.gui.compare import CompareView
 from orthofit.gui.patients import PatientsView
 from orthofit.gui.proposal import ProposalView
+from orthofit.gui.settings import SettingsView
 from orthofit.io.load import load
 from orthofit.io.profiles import load_insole_rules, load_thresholds
 from orthofit.model import Recording
@@ -31,7 +34,7 @@ from orthofit.proposal.model import Proposal
 from orthofit.proposal.rules import propose
 from orthofit.store import Store
 
-VIEWS = ("patients", "capture", "analysis", "proposal")
+VIEWS = ("patients", "capture", "analysis", "proposal", "compare", "settings")
 
 
 class MainWindow(QMainWindow):
@@ -41,17 +44,21 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         self.setWindowTitle("orthofit")
-        self.thresholds = load_thresholds("default")
-        self.rules = load_insole_rules("default")
         self.tabs = QTabWidget()
         self.patients = PatientsView(store)
         self.analysis_view = AnalysisView()
         self.proposal_view = ProposalView()
         self.capture_view = CaptureView()
+        self.settings_view = SettingsView(store)
+        self.compare_view = CompareView(store, self.analyse_scan)
         self.tabs.addTab(self.patients, "Patients")
         self.tabs.addTab(self.capture_view, "Capture")
         self.tabs.addTab(self.analysis_view, "Analysis")
         self.tabs.addTab(self.proposal_view, "Proposal")
+        self.tabs.addTab(self.compare_view, "Compare visits")
+        self.tabs.addTab(self.settings_view, "Settings")
+        self.apply_settings()
+        self.settings_view.saved.connect(self.apply_settings)
         self.setCentralWidget(self.tabs)
         self.setStatusBar(QStatusBar())
         self.scan_id: int | None = None
@@ -67,6 +74,22 @@ class MainWindow(QMainWindow):
         menu.addAction("Export reports (PDF)...", self.export_reports)
         menu.addSeparator()
         menu.addAction("Quit", self.close)
+
+    def apply_settings(self) -> None:
+        """Use the stored settings: profiles for analysis, the mat for capture."""
+        s = self.store.settings()
+        try:
+            self.thresholds = load_thresholds(s["thresholds"])
+            self.rules = load_insole_rules(s["insole_rules"])
+        except OrthofitError as exc:  # a clinic profile that was moved or deleted
+            self.thresholds = load_thresholds("default")
+            self.rules = load_insole_rules("default")
+            self.statusBar().showMessage(f"{exc}; using the default profiles", 15000)
+        self.capture_view.profile.setCurrentText(s["mat_profile"])
+        if s["mat_port"]:
+            self.capture_view.port.setEditText(s["mat_port"])
+        title = "orthofit" + (f" - {s['clinic_name']}" if s["clinic_name"] else "")
+        self.setWindowTitle(title)
 
     def _recorded(self, rec: Recording) -> None:
         """A capture ended: keep it under today's visit of the shown patient, then analyse."""
@@ -88,8 +111,25 @@ class MainWindow(QMainWindow):
         self.capture_view.disconnect_mat()
         super().closeEvent(event)
 
+    def _patient_name(self) -> str | None:
+        if self.patient_id is None:
+            return None
+        p = self.store.patient(self.patient_id)
+        return f"{p['first_name']} {p['last_name']}"
+
     def _patient_selected(self, patient_id: int) -> None:
         self.patient_id = patient_id
+        self.compare_view.show_patient(patient_id)
+
+    def analyse_scan(self, scan_id: int) -> Analysis:
+        """The analysis of a stored scan (kept for the comparison)."""
+        from orthofit.analysis.pipeline import analyze_recording
+
+        key = (scan_id, id(self.thresholds))
+        cache = self.__dict__.setdefault("_analyses", {})
+        if key not in cache:
+            cache[key] = analyze_recording(self.store.load_scan(scan_id), self.thresholds)
+        return cache[key]
 
     def _diabetic(self) -> bool:
         """Whether the shown patient has diabetes (the offloading rule then applies)."""
@@ -151,7 +191,10 @@ class MainWindow(QMainWindow):
         reports = build_reports(self.recording, thresholds=self.thresholds, rules=self.rules,
                                 proposal=self.proposal_view.proposal,
                                 info={"date": dt.date.today().isoformat(),
-                                      "file": f"scan {self.scan_id or ''}"})
+                                      "file": f"scan {self.scan_id or ''}",
+                                      "clinic": self.store.settings()["clinic_name"] or None,
+                                      "clinic_logo": self.store.settings()["clinic_logo"] or None,
+                                      "patient_name": self._patient_name()})
         out = Path(folder)
         paths = write_reports(reports, out / "report.pdf")
         paths += write_lab_files(reports, out / "insoles.json", out / "insoles.svg")

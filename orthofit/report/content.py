@@ -120,6 +120,7 @@ class Document:
     header: str
     blocks: list[Any]
     date: str
+    logo: str | None = None
 
 
 def _f(value: Any, digits: int = 2, unit: str = "") -> str:
@@ -378,7 +379,8 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
     for warning in analysis.warnings:
         blocks.append(Para(f"Analysis note: {warning}.", "small"))
     return Document("orthofit clinician report", "Plantar pressure assessment and insole "
-                    "prescription", clinic, f"{clinic} - {patient}", blocks, info["date"])
+                    "prescription", clinic, f"{clinic} - {patient}", blocks, info["date"],
+                    info.get("clinic_logo"))
 
 
 def patient_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
@@ -407,7 +409,7 @@ def patient_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
     blocks += [Heading("When to see a professional"), Para(texts.SEE_A_PROFESSIONAL),
                Heading("This is not a diagnosis"), Para(texts.NOT_A_DIAGNOSIS)]
     return Document("Your foot scan", "Foot scan explained for the patient", clinic, clinic,
-                    blocks, info["date"])
+                    blocks, info["date"], info.get("clinic_logo"))
 
 
 def all_text(doc: Document) -> str:

@@ -155,7 +155,7 @@ def flowables(doc: Document, width: float, height: float, patient: bool) -> list
     return out
 
 
-def _numbered_canvas(header: str, date: str) -> type:
+def _numbered_canvas(header: str, date: str, logo: str | None = None) -> type:
     class NumberedCanvas(rl_canvas.Canvas):
         """Defers pages so each can say "page x of y"."""
 
@@ -174,7 +174,15 @@ def _numbered_canvas(header: str, date: str) -> type:
                 w, h = self._pagesize
                 self.setFont("Vera", 7.5)
                 self.setFillColor(colors.Color(.3, .3, .3))
-                self.drawString(18 * mm, h - 11 * mm, header)
+                x = 18 * mm
+                if logo:
+                    try:
+                        self.drawImage(logo, x, h - 13 * mm, width=20 * mm, height=8 * mm,
+                                       preserveAspectRatio=True, anchor="w", mask="auto")
+                        x += 22 * mm
+                    except OSError:
+                        pass  # a logo that cannot be read leaves the header as text
+                self.drawString(x, h - 11 * mm, header)
                 self.drawRightString(w - 18 * mm, h - 11 * mm, date)
                 self.drawRightString(w - 18 * mm, 10 * mm, f"page {self._pageNumber} of {total}")
                 self.drawString(18 * mm, 10 * mm, "orthofit")
@@ -196,7 +204,7 @@ def render_pdf(doc: Document, *, page_size: str = "a4", patient: bool = False) -
         initialFontName="Vera", initialFontSize=9,
     )
     story = flowables(doc, template.width, template.height, patient)
-    template.build(story, canvasmaker=_numbered_canvas(doc.header, doc.date))
+    template.build(story, canvasmaker=_numbered_canvas(doc.header, doc.date, doc.logo))
     return buf.getvalue()
 
 

@@ -69,6 +69,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE scans ADD COLUMN kiosk_code TEXT;
     CREATE INDEX scans_kiosk ON scans (kiosk_code) WHERE visit_id IS NULL;
     """,
+    # 3: settings (mat, port, threshold and rule profiles, clinic name and logo).
+    """
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
 
 VERSION = len(MIGRATIONS)

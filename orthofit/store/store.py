@@ -234,9 +234,13 @@ class Store:
         final = self.scan_path(sha)
         os.replace(incoming, final)
         with self._tx() as c:
-            existing = c.execute("SELECT id FROM scans WHERE sha256 = ?", (sha,)).fetchone()
+            existing = c.execute("SELECT id, visit_id, kiosk_code FROM scans WHERE sha256 = ?",
+                                 (sha,)).fetchone()
             if existing is not None:
-                return int(existing["id"])
+                if (existing["visit_id"], existing["kiosk_code"]) == (visit_id, kiosk_code):
+                    return int(existing["id"])  # the same scan saved twice: stored once
+                raise StoreError(f"this recording is stored already as scan {existing['id']} "
+                                 "under another visit")
             try:
                 cur = c.execute(
                     "INSERT INTO scans (visit_id, sha256, mode, frames, recorded, source, "
@@ -325,6 +329,28 @@ class Store:
         """The latest changes, newest first."""
         return [{**dict(r), "detail": json.loads(r["detail"])} for r in self.conn.execute(
             "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
+
+    # -- settings ----------------------------------------------------------------------------
+
+    #: Settings and their defaults.
+    SETTINGS = {"clinic_name": "", "clinic_logo": "", "mat_profile": "ofp1-generic",
+                "mat_port": "", "thresholds": "default", "insole_rules": "default"}
+
+    def settings(self) -> dict[str, str]:
+        """All settings (defaults for those never set)."""
+        stored = dict(self.conn.execute("SELECT key, value FROM settings").fetchall())
+        return {k: stored.get(k, v) for k, v in self.SETTINGS.items()}
+
+    def set_settings(self, **values: str) -> None:
+        """Change settings (the audit trail records which)."""
+        unknown = set(values) - set(self.SETTINGS)
+        if unknown:
+            raise StoreError(f"unknown settings: {', '.join(sorted(unknown))}")
+        with self._tx() as c:
+            for key, value in values.items():
+                c.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                          "DO UPDATE SET value = excluded.value", (key, str(value)))
+            self._audit(c, "update", "settings", None, {"keys": sorted(values)})
 
     # -- listing and backup ------------------------------------------------------------------
 
