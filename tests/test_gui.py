@@ -152,3 +152,39 @@ def test_compare_two_visits(window):
     change = after.foot("left").metrics["arch_index"] - before.foot("left").metrics["arch_index"]
     assert table.item(0, 3).text() == f"{change:+.3f}"
     assert change > 0.1  # the flat foot's scan came second
+
+
+def tcp_mat(port=0, **faults):
+    from orthofit.drivers.emulator import FaultSpec, MatEmulator, foot_model_frames
+    from orthofit.io.profiles import load_mat_profile
+
+    profile = load_mat_profile("ofp1-generic")
+    frames = foot_model_frames(profile, "normal", "static", rate_hz=50.0).frames
+    emulator = MatEmulator(profile, frames, rate_hz=50.0, faults=FaultSpec(**faults))
+    host, port = emulator.start_tcp(port)
+    return emulator, port
+
+
+def test_countdown_then_unplug_keeps_the_frames_and_reconnects(window, qtbot):
+    pid = window.store.search_patients("Stand")[0]["id"]
+    window.patients.show_patient(pid)
+    before = window.store.summary()["counts"]["scans"]
+    emulator, port = tcp_mat(disconnect_at_s=2.5)
+    view = window.capture_view
+    view.port.setEditText(f"socket://127.0.0.1:{port}")
+    qtbot.mouseClick(view.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.displayed > 3, timeout=10000)
+    qtbot.mouseClick(view.record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "to go" in view.message.text(), timeout=10000)  # the countdown
+    qtbot.waitUntil(lambda: "unplugged during the recording" in view.message.text(),
+                    timeout=20000)
+    assert window.store.summary()["counts"]["scans"] == before + 1  # the partial scan is kept
+    assert view.reconnect_timer.isActive()
+    emulator.stop()
+    back, _ = tcp_mat(port)  # the mat comes back on the same address
+    try:
+        qtbot.waitUntil(lambda: "The mat is back" in view.message.text(), timeout=15000)
+        qtbot.waitUntil(lambda: view.displayed > 10, timeout=10000)
+    finally:
+        view.disconnect_mat()
+        back.stop()

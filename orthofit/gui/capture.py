@@ -97,13 +97,21 @@ class CaptureView(QWidget):
         self._worker: threading.Thread | None = None
         self._result: CaptureResult | Exception | None = None
         self._scan_path: Path | None = None
+        self._trigger = None
+        self._progress: tuple[int, float] | None = None
+        self._target: tuple[str, str] | None = None  # (port, profile) to reconnect to
+        self.reconnect_timer = QTimer(self)
+        self.reconnect_timer.setInterval(2000)
+        self.reconnect_timer.timeout.connect(self._reconnect)
         self.displayed = 0
 
     # -- connection ----------------------------------------------------------------------------
 
     def toggle_connection(self) -> None:
         """Connect to the chosen mat (starting the emulator if chosen), or disconnect."""
-        if self.reader is not None:
+        if self.reader is not None or self.reconnect_timer.isActive():
+            self.reconnect_timer.stop()
+            self._target = None
             self.disconnect_mat()
             return
         try:
@@ -115,11 +123,14 @@ class CaptureView(QWidget):
                 self.emulator = MatEmulator(profile, rec.frames, rate_hz=50.0,
                                             wait_for_start=True)
                 port = self.emulator.start_pty()
+            else:
+                self._target = (port, profile.name)  # a real mat: reconnect if it goes away
             self.reader = MatReader(port, profile)
             self.reader.start()
             self.reader.wait_open()
         except OrthofitError as exc:
             self.message.setText(str(exc))
+            self._target = None
             self.disconnect_mat()
             return
         self.connect_button.setText("Disconnect")
@@ -130,6 +141,7 @@ class CaptureView(QWidget):
     def disconnect_mat(self) -> None:
         """Stop reading and the emulator."""
         self.timer.stop()
+        self.reconnect_timer.stop()
         if self.reader is not None:
             self.reader.stop()
         if self.emulator is not None:
@@ -145,6 +157,9 @@ class CaptureView(QWidget):
         reader = self.reader
         if reader is None:
             return
+        if self._worker is None and not reader.is_alive():
+            self._lost()
+            return
         item = reader.latest.get()
         if item is not None:
             kpa = reader.profile.calibration.to_kpa(item.frame.counts)
@@ -158,8 +173,56 @@ class CaptureView(QWidget):
         rate = f"{s['rate_hz']:.0f} Hz" if s["rate_hz"] else "waiting for frames"
         self.health.setText(f"{s['frames']} frames, {rate}; CRC errors {s['crc_errors']}, "
                             f"gaps {s['sequence_gaps']}")
+        if self._worker is not None:
+            self.message.setText(self._countdown())
         if self._worker is not None and not self._worker.is_alive():
             self._finish()
+
+    def _countdown(self) -> str:
+        """What the running capture is doing, in words, with the time left."""
+        trig, progress = self._trigger, self._progress
+        if trig is None:
+            return ""
+        if trig.start is None:
+            return {"walk": "Waiting for the first step...",
+                    "frames": "Recording...", "seconds": "Recording..."}.get(
+                trig.mode, "Waiting for the patient to stand still...")
+        if trig.mode == "walk":
+            return "Recording the walk: it stops 1 s after the last step."
+        if progress is None or trig._t0 is None:
+            return "Recording..."
+        left = max(trig.duration_s - (progress[1] - trig._t0), 0.0)
+        return f"Recording: {left:.0f} s to go. Keep still."
+
+    def _lost(self) -> None:
+        """The mat stopped answering outside a recording: say so and try again."""
+        target = self._target
+        self.disconnect_mat()
+        if target is None:
+            self.message.setText("The emulated mat stopped.")
+            return
+        self._target = target
+        self.message.setText("The mat stopped answering: is it unplugged? Trying to reconnect "
+                             "every 2 seconds...")
+        self.reconnect_timer.start()
+
+    def _reconnect(self) -> None:
+        if self._target is None:
+            self.reconnect_timer.stop()
+            return
+        port, profile_name = self._target
+        try:
+            reader = MatReader(port, load_mat_profile(profile_name))
+            reader.start()
+            reader.wait_open(2.0)
+        except OrthofitError:
+            return  # still away; the timer tries again
+        self.reconnect_timer.stop()
+        self.reader = reader
+        self.connect_button.setText("Disconnect")
+        self.record_button.setEnabled(True)
+        self.message.setText("The mat is back. Ready to record.")
+        self.timer.start()
 
     def record(self) -> None:
         """Start a capture of the chosen trial in a worker thread."""
@@ -172,14 +235,19 @@ class CaptureView(QWidget):
                               / 100.0, seconds=3.0 if mode == "static" else None)
         self._scan_path = Path(tempfile.mkdtemp(prefix="orthofit-capture-")) / "scan.ofs"
         reader = self.reader
+        self._trigger, self._progress = trigger, None
         self.record_button.setEnabled(False)
         self.message.setText({"static": "Stand still on the mat...",
                               "walk": "Walk across the mat...",
                               "balance": "Stand still for 30 seconds..."}[mode])
 
         def work() -> None:
+            def progress(i: int, t: float) -> None:
+                self._progress = (i, t)
+
             try:
-                self._result = capture(reader, self._scan_path, trigger, mode=mode)
+                self._result = capture(reader, self._scan_path, trigger, mode=mode,
+                                       on_frame=progress)
             except (CaptureError, OrthofitError) as exc:
                 self._result = exc
 
@@ -188,12 +256,21 @@ class CaptureView(QWidget):
 
     def _finish(self) -> None:
         result, self._worker = self._result, None
+        target = self._target
         self.disconnect_mat()  # the recorder stopped the reader
         if isinstance(result, Exception) or result is None:
             self.message.setText(f"Nothing was recorded: {result}")
             return
         rec: Recording = load(result.path)
-        self.message.setText(f"{result.message}: {result.frames} frames.")
+        unplugged = any(f["kind"] == "disconnected" for f in result.faults)
+        if unplugged:
+            self.message.setText(f"The mat was unplugged during the recording; the "
+                                 f"{result.frames} frames recorded so far are kept.")
+            if target is not None:
+                self._target = target
+                self.reconnect_timer.start()
+        else:
+            self.message.setText(f"{result.message}: {result.frames} frames.")
         self.recorded.emit(rec)
 
     def wait_for_capture(self, timeout_s: float = 60.0) -> None:
