@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 pytest.importorskip("PyQt6")
@@ -188,3 +189,22 @@ def test_countdown_then_unplug_keeps_the_frames_and_reconnects(window, qtbot):
     finally:
         view.disconnect_mat()
         back.stop()
+
+
+def test_analysis_maps_steps_and_masks(window):
+    pid = window.store.search_patients("Walker")[0]["id"]
+    window.patients.show_patient(pid)
+    window.open_scan(window.store.visits(pid)[0]["scans"][0]["id"])
+    view = window.analysis_view
+    left = view.plots[0]
+    peak = left.image.image.copy()
+    view.kind.setCurrentIndex(2)  # contact time, in seconds
+    contact = left.image.image
+    assert contact.max() < 1.0 < peak.max()  # a step lasts ~0.65 s; pressures are hundreds
+    view.masks.setChecked(True)
+    assert len(left.mask_lines) >= 8
+    assert view.step.maximum() == 2  # the left foot took two steps in this walk
+    view.kind.setCurrentIndex(0)
+    view.step.setValue(2)
+    second = left.image.image
+    assert second.shape != peak.shape or not np.array_equal(second, peak)

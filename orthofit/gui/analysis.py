@@ -7,18 +7,27 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
+from skimage.measure import find_contours
 
 from orthofit.analysis import Analysis
 from orthofit.model import Recording
-from orthofit.report.content import Table, classification_table, index_table, pressure_maps
+from orthofit.report.content import (
+    MAP_KINDS,
+    Table,
+    classification_table,
+    index_table,
+    pressure_maps,
+)
 
 #: The same perceptual scale as the reports (white to dark red).
 CMAP = pg.ColorMap(np.linspace(0, 1, len(colorcet.CET_L18)), colorcet.CET_L18)
@@ -60,6 +69,23 @@ class FootPlot(pg.PlotWidget):
         self.cop = pg.PlotDataItem(pen=pg.mkPen("k", width=2))
         self.addItem(self.axis_line)
         self.addItem(self.cop)
+        self.mask_lines: list[pg.PlotDataItem] = []
+
+    def show_masks(self, foot_map, visible: bool) -> None:  # noqa: ANN001
+        """Outline the anatomical masks (sensel edges)."""
+        for line in self.mask_lines:
+            self.removeItem(line)
+        self.mask_lines = []
+        if not visible or foot_map.mask_index is None:
+            return
+        up = np.kron(foot_map.mask_index, np.ones((2, 2), int))
+        for k in range(int(foot_map.mask_index.max()) + 1):
+            for contour in find_contours(np.pad(up == k, 1).astype(float), 0.5):
+                x = foot_map.origin_mm[0] + (contour[:, 1] - 1) / 2 * foot_map.pitch_mm[1]
+                y = foot_map.origin_mm[1] + (contour[:, 0] - 1) / 2 * foot_map.pitch_mm[0]
+                line = pg.PlotDataItem(x, y, pen=pg.mkPen((90, 90, 90), width=1))
+                self.addItem(line)
+                self.mask_lines.append(line)
 
     def show_map(self, foot_map, vmax: float, overlays: bool) -> None:  # noqa: ANN001
         """Draw a report FootMap (mat mm)."""
@@ -87,8 +113,15 @@ class AnalysisView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plots = [FootPlot(), FootPlot()]
-        self.overlays = QCheckBox("Show axis and COP path")
+        self.overlays = QCheckBox("Axis and COP path")
         self.overlays.setChecked(True)
+        self.masks = QCheckBox("Regions (masks)")
+        self.kind = QComboBox()
+        self.kind.addItems(["Peak pressure (kPa)", "Mean pressure (kPa)", "Contact time (s)"])
+        self.step = QSpinBox()
+        self.step.setPrefix("Step ")
+        self.step.setMinimum(0)
+        self.step.setSpecialValueText("Typical step")
         self.summary = QLabel("Open a scan to see its analysis.")
         self.summary.setWordWrap(True)
         self.indices = QTableWidget()
@@ -107,8 +140,15 @@ class AnalysisView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(top, 1)
-        layout.addWidget(self.overlays)
+        controls = QHBoxLayout()
+        for w in (self.kind, self.step, self.overlays, self.masks):
+            controls.addWidget(w)
+        controls.addStretch(1)
+        layout.addLayout(controls)
         self.overlays.toggled.connect(self._redraw)
+        self.masks.toggled.connect(self._redraw)
+        self.kind.currentIndexChanged.connect(self._redraw)
+        self.step.valueChanged.connect(self._redraw)
         self._last: tuple[Analysis, Recording] | None = None
 
     def show_analysis(self, analysis: Analysis, rec: Recording) -> None:
@@ -121,16 +161,26 @@ class AnalysisView(QWidget):
                              + " ".join(analysis.warnings))
         fill_table(self.indices, index_table(analysis))
         fill_table(self.findings, classification_table(analysis))
+        most = max((sum(s.complete for s in f.steps) for f in analysis.feet), default=0)
+        self.step.blockSignals(True)
+        self.step.setMaximum(most if analysis.mode == "walk" else 0)
+        self.step.setValue(0)
+        self.step.blockSignals(False)
         self._redraw()
 
     def _redraw(self) -> None:
         if self._last is None:
             return
         analysis, rec = self._last
-        maps = pressure_maps(analysis, rec.frames, rec.pitch_mm)
+        chosen = self.step.value()
+        steps = {f.side: chosen - 1 for f in analysis.feet} if chosen else None
+        dt = 1.0 / rec.rate_hz if rec.rate_hz else 1.0
+        maps = pressure_maps(analysis, rec.frames, rec.pitch_mm, steps=steps, dt=dt,
+                             kind=MAP_KINDS[self.kind.currentIndex()])
         for i, plot in enumerate(self.plots):
             if maps is not None and i < len(maps.maps):
                 plot.show_map(maps.maps[i], maps.vmax_kpa, self.overlays.isChecked())
+                plot.show_masks(maps.maps[i], self.masks.isChecked())
                 plot.setVisible(True)
             else:
                 plot.setVisible(False)

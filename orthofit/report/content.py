@@ -135,18 +135,45 @@ def _foot(analysis: Analysis, side: str) -> FootResult | None:
     return analysis.foot(side)
 
 
+#: Pictures a foot can be shown as: peak pressure (kPa), mean pressure while loaded (kPa),
+#: contact time (s).
+MAP_KINDS = ("peak", "mean", "contact")
+
+
+def _map_image(window: np.ndarray, mask: np.ndarray, kind: str, threshold: float,
+               dt: float) -> np.ndarray:
+    if kind == "peak":
+        img = window.max(axis=0)
+    else:
+        loaded = window > threshold
+        if kind == "mean":
+            n = loaded.sum(axis=0)
+            img = np.where(n > 0, (window * loaded).sum(axis=0) / np.maximum(n, 1), 0.0)
+        else:
+            img = loaded.sum(axis=0) * dt
+    return np.where(mask, img, 0.0)
+
+
 def pressure_maps(analysis: Analysis, rec_frames: np.ndarray, pitch: tuple[float, float],
-                  *, overlays: bool = True) -> PressureMaps | None:
-    """Peak-pressure pictures of each foot's representative print."""
+                  *, overlays: bool = True, kind: str = "peak",
+                  steps: dict[str, int] | None = None, dt: float = 0.01) -> PressureMaps | None:
+    """Pictures of each foot: its representative print, or the step chosen in ``steps``.
+
+    ``kind`` is one of :data:`MAP_KINDS`; ``steps`` maps a side to an index into that foot's
+    steps; ``dt`` is the frame interval (s), for contact time.
+    """
     maps = []
     for foot in analysis.feet:
         step = foot.representative()
+        if steps and foot.side in steps:
+            chosen = [s for s in foot.steps if s.complete]
+            step = chosen[min(steps[foot.side], len(chosen) - 1)] if chosen else step
         if step is None:
             continue
         r0, r1, c0, c1 = step.contact.box
         t0, t1 = step.frames
-        window = rec_frames[t0:t1, r0:r1, c0:c1].max(axis=0)
-        peak = np.where(step.contact.mask, window, 0.0)
+        peak = _map_image(rec_frames[t0:t1, r0:r1, c0:c1], step.contact.mask, kind,
+                          analysis.threshold_kpa, dt)
         fp = step.footprint
         cop = step.cop_xy_mm[np.isfinite(step.cop_xy_mm).all(axis=1)] if analysis.mode == \
             "walk" else None
