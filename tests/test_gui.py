@@ -208,3 +208,15 @@ def test_analysis_maps_steps_and_masks(window):
     view.step.setValue(2)
     second = left.image.image
     assert second.shape != peak.shape or not np.array_equal(second, peak)
+
+
+def test_live_view_draws_the_feet_outline(window, qtbot):
+    view = window.capture_view
+    qtbot.mouseClick(view.connect_button, Qt.MouseButton.LeftButton)
+    try:
+        qtbot.waitUntil(lambda: view.displayed > 3, timeout=15000)
+        x, y = view.outline.getData()
+        assert x is not None and np.isnan(x).sum() >= 2  # separate contours (two feet, toes)
+        assert np.nanmax(x) > np.nanmin(x) + 200  # spans both feet, in mm
+    finally:
+        view.disconnect_mat()

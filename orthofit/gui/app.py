@@ -9,7 +9,8 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from PyQt6.QtCore import QTimer
+from PyQt6.QtCore import QTimer, QUrl
+from PyQt6.QtGui import QDesktopServices
 from PyQt6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -71,7 +72,7 @@ class MainWindow(QMainWindow):
         self.capture_view.recorded.connect(self._recorded)
         menu = self.menuBar().addMenu("&File")
         menu.addAction("Open scan file...", self.open_file)
-        menu.addAction("Export reports (PDF)...", self.export_reports)
+        menu.addAction("Export reports (PDF)...", lambda: self.export_reports(open_result=True))
         menu.addSeparator()
         menu.addAction("Quit", self.close)
 
@@ -176,7 +177,7 @@ class MainWindow(QMainWindow):
         original = propose(self.analysis, self.rules, diabetic=self._diabetic()).to_dict()
         self.store.save_proposal(self.scan_id, original, self.proposal_view.proposal.to_dict())
 
-    def export_reports(self, folder: str | None = None) -> list[Path]:
+    def export_reports(self, folder: str | None = None, *, open_result: bool = False) -> list[Path]:
         """Write the clinician and patient PDFs (and the lab JSON/SVG) into a folder."""
         if self.recording is None or self.analysis is None:
             QMessageBox.information(self, "Nothing to export", "Open a scan first.")
@@ -203,6 +204,8 @@ class MainWindow(QMainWindow):
                 self.store.add_report(self.scan_id, "clinician" if "clinician" in path.name
                                       else "patient", path.read_bytes())
         self.statusBar().showMessage(f"Wrote {len(paths)} files to {out}", 8000)
+        if open_result:  # show the clinician's PDF in the system's viewer
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths[0])))
         return paths
 
 

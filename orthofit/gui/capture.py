@@ -25,8 +25,9 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from skimage.measure import find_contours
 
-from orthofit.capture.modes import trigger_for
+from orthofit.capture.modes import LOADED_KPA, trigger_for
 from orthofit.capture.recorder import CaptureError, CaptureResult, capture
 from orthofit.drivers.emulator import MatEmulator, foot_model_frames
 from orthofit.drivers.reader import MatReader
@@ -70,6 +71,8 @@ class CaptureView(QWidget):
         self.plot.hideAxis("bottom")
         self.image = pg.ImageItem()
         self.plot.addItem(self.image)
+        self.outline = pg.PlotDataItem(pen=pg.mkPen("k", width=1.5), connect="finite")
+        self.plot.addItem(self.outline)
         form = QFormLayout()
         form.addRow("Mat", self.port)
         form.addRow("Profile", self.profile)
@@ -168,6 +171,7 @@ class CaptureView(QWidget):
             rows, cols = kpa.shape
             pr, pc = reader.profile.pitch_mm
             self.image.setRect(0, 0, cols * pc, rows * pr)  # true aspect from the pitch
+            self._draw_outline(kpa, pr, pc)
             self.displayed += 1
         s = reader.summary()
         rate = f"{s['rate_hz']:.0f} Hz" if s["rate_hz"] else "waiting for frames"
@@ -177,6 +181,14 @@ class CaptureView(QWidget):
             self.message.setText(self._countdown())
         if self._worker is not None and not self._worker.is_alive():
             self._finish()
+
+    def _draw_outline(self, kpa: np.ndarray, pr: float, pc: float) -> None:
+        """The outline of the feet on the mat (loaded sensels), NaN-separated contours."""
+        xs, ys = [], []
+        for contour in find_contours(np.pad(kpa > LOADED_KPA, 1).astype(float), 0.5):
+            xs += list((contour[:, 1] - 0.5) * pc) + [np.nan]
+            ys += list((contour[:, 0] - 0.5) * pr) + [np.nan]
+        self.outline.setData(xs, ys)
 
     def _countdown(self) -> str:
         """What the running capture is doing, in words, with the time left."""
