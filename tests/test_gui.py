@@ -220,3 +220,14 @@ def test_live_view_draws_the_feet_outline(window, qtbot):
         assert np.nanmax(x) > np.nanmin(x) + 200  # spans both feet, in mm
     finally:
         view.disconnect_mat()
+
+
+def test_standing_trial_shows_balance(window):
+    pid = window.store.search_patients("Stand")[0]["id"]
+    window.patients.show_patient(pid)
+    window.open_scan(window.store.visits(pid)[0]["scans"][0]["id"])
+    table = window.analysis_view.balance
+    labels = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert "Load left / right" in labels and "95 % ellipse area" in labels
+    x, _ = window.analysis_view.plots[0].thirds.getData()
+    assert x is not None and np.isnan(x).sum() == 2  # two thirds lines

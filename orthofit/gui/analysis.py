@@ -24,6 +24,7 @@ from orthofit.model import Recording
 from orthofit.report.content import (
     MAP_KINDS,
     Table,
+    balance_table,
     classification_table,
     index_table,
     pressure_maps,
@@ -67,8 +68,10 @@ class FootPlot(pg.PlotWidget):
         self.axis_line = pg.PlotDataItem(pen=pg.mkPen("k", width=1.5,
                                                       style=pg.QtCore.Qt.PenStyle.DashLine))
         self.cop = pg.PlotDataItem(pen=pg.mkPen("k", width=2))
+        self.thirds = pg.PlotDataItem(pen=pg.mkPen("k", width=1), connect="finite")
         self.addItem(self.axis_line)
         self.addItem(self.cop)
+        self.addItem(self.thirds)
         self.mask_lines: list[pg.PlotDataItem] = []
 
     def show_masks(self, foot_map, visible: bool) -> None:  # noqa: ANN001
@@ -99,6 +102,15 @@ class FootPlot(pg.PlotWidget):
                 heel + axis * (foot_map.u_back_mm + foot_map.length_mm)]
         self.axis_line.setData([p[0] for p in ends], [p[1] for p in ends])
         self.axis_line.setVisible(overlays)
+        lat = np.array(foot_map.lateral)
+        xs, ys = [], []
+        for frac in (1 / 3, 2 / 3):  # the thirds of the arch index
+            c = heel + axis * (foot_map.u_back_mm + frac * foot_map.toeless_length_mm)
+            a, b = c - lat * 0.2 * foot_map.length_mm, c + lat * 0.2 * foot_map.length_mm
+            xs += [a[0], b[0], np.nan]
+            ys += [a[1], b[1], np.nan]
+        self.thirds.setData(xs, ys)
+        self.thirds.setVisible(overlays)
         if foot_map.cop_xy_mm is not None and len(foot_map.cop_xy_mm) > 1:
             self.cop.setData(foot_map.cop_xy_mm[:, 0], foot_map.cop_xy_mm[:, 1])
             self.cop.setVisible(overlays)
@@ -113,7 +125,7 @@ class AnalysisView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plots = [FootPlot(), FootPlot()]
-        self.overlays = QCheckBox("Axis and COP path")
+        self.overlays = QCheckBox("Axis, thirds and COP path")
         self.overlays.setChecked(True)
         self.masks = QCheckBox("Regions (masks)")
         self.kind = QComboBox()
@@ -126,6 +138,7 @@ class AnalysisView(QWidget):
         self.summary.setWordWrap(True)
         self.indices = QTableWidget()
         self.findings = QTableWidget()
+        self.balance = QTableWidget()
         maps = QHBoxLayout()
         for p in self.plots:
             maps.addWidget(p, 1)
@@ -134,6 +147,8 @@ class AnalysisView(QWidget):
         tables.addWidget(self.indices, 3)
         tables.addWidget(QLabel("<b>Findings</b>"))
         tables.addWidget(self.findings, 1)
+        tables.addWidget(QLabel("<b>Balance and sway</b> (standing trials)"))
+        tables.addWidget(self.balance, 1)
         top = QHBoxLayout()
         top.addLayout(maps, 3)
         top.addLayout(tables, 2)
@@ -161,6 +176,9 @@ class AnalysisView(QWidget):
                              + " ".join(analysis.warnings))
         fill_table(self.indices, index_table(analysis))
         fill_table(self.findings, classification_table(analysis))
+        bal = balance_table(analysis)
+        fill_table(self.balance, bal or Table((("Measure", "Value"), ("Trial", "a walk: no "
+                                                                             "standing balance"))))
         most = max((sum(s.complete for s in f.steps) for f in analysis.feet), default=0)
         self.step.blockSignals(True)
         self.step.setMaximum(most if analysis.mode == "walk" else 0)

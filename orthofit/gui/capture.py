@@ -50,6 +50,7 @@ class CaptureView(QWidget):
         self.port = QComboBox()
         self.port.setEditable(True)
         self.port.addItem(EMULATOR)
+        self.discover()
         self.profile = QComboBox()
         self.profile.addItems(profile_names("mats"))
         self.profile.setCurrentText("ofp1-generic")
@@ -110,6 +111,15 @@ class CaptureView(QWidget):
 
     # -- connection ----------------------------------------------------------------------------
 
+    def discover(self) -> None:
+        """List the serial ports attached, with the profile their USB ids match, if any."""
+        from orthofit.drivers.discovery import list_serial_ports, match_profiles
+
+        profiles = [load_mat_profile(n) for n in profile_names("mats")]
+        for port, names in match_profiles(list_serial_ports(), profiles):
+            label = port.device + (f"  ({names[0]})" if names else "")
+            self.port.addItem(label, (port.device, names[0] if names else None))
+
     def toggle_connection(self) -> None:
         """Connect to the chosen mat (starting the emulator if chosen), or disconnect."""
         if self.reader is not None or self.reconnect_timer.isActive():
@@ -118,8 +128,12 @@ class CaptureView(QWidget):
             self.disconnect_mat()
             return
         try:
+            found = self.port.currentData()
+            if found and found[1] and self.port.currentText().startswith(found[0]):
+                self.profile.setCurrentText(found[1])  # the profile the USB ids point to
             profile = load_mat_profile(self.profile.currentText())
-            port = self.port.currentText().strip()
+            port = found[0] if found and self.port.currentText().startswith(found[0]) \
+                else self.port.currentText().strip()
             if port == EMULATOR:
                 rec = foot_model_frames(profile, self.foot.currentText(),
                                         self.mode.currentText(), rate_hz=50.0)
