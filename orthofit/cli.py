@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from orthofit.cli_capture import add_parsers as add_capture_parsers
+from orthofit.cli_kiosk import add_parsers as add_kiosk_parsers
 from orthofit.cli_report import add_parsers as add_report_parsers
 from orthofit.cli_store import add_parsers as add_store_parsers
 from orthofit.errors import OrthofitError
@@ -248,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_capture_parsers(sub)
     add_report_parsers(sub)
     add_store_parsers(sub)
+    add_kiosk_parsers(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""The kiosk: a guided scan a patient can do alone (the flow has no Qt; screens come on top)."""

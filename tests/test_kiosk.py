@@ -1,0 +1,37 @@
+"""The kiosk flow, unattended (``orthofit kiosk --emulate --once``)."""
+
+import json
+import subprocess
+import sys
+
+from orthofit.store import Store
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "orthofit.cli", *args], capture_output=True,
+                          text=True, timeout=180)
+
+
+def test_once_stores_a_kiosk_scan_and_says_the_result(tmp_path):
+    store_dir = tmp_path / "store"
+    Store(store_dir).add_patient("Other", "Patient", notes="private")  # never shown
+    proc = cli("kiosk", "--emulate", "--store", str(store_dir), "--once", "--foot", "cavus",
+               "--code", "424242")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["code"] == "424242" and result["frames"] == 150
+    assert result["words"][0] == "Your left foot has a high arch."
+    assert "Other" not in proc.stdout and "private" not in proc.stdout
+    listed = json.loads(cli("store", "list", "--json", "--store", str(store_dir)).stdout)
+    scan = listed["scans"][0]
+    assert scan["kiosk_code"] == "424242" and scan["visit_id"] is None
+    assert listed["kiosk_queue"] == [scan["id"]]
+    audit = Store(store_dir).audit_trail()
+    assert audit[0]["actor"] == "kiosk" and audit[0]["entity"] == "scan"
+
+
+def test_kiosk_needs_a_mat_and_says_what_is_missing(tmp_path):
+    proc = cli("kiosk", "--store", str(tmp_path), "--once")
+    assert proc.returncode == 1 and "--emulate" in proc.stderr and "Traceback" not in proc.stderr
+    proc = cli("kiosk", "--store", str(tmp_path), "--emulate")
+    assert proc.returncode == 1 and "--once" in proc.stderr
