@@ -51,9 +51,7 @@ def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
                                                           not args.no_calibration)
     if zero_map is not None and profile.rows and zero_map.shape != (profile.rows, profile.cols):
         zero_map = None
-    sensel_cm2 = profile.pitch_mm[0] * profile.pitch_mm[1] / 100.0
-    trigger = trigger_for(args.mode or "unknown", sensel_area_cm2=sensel_cm2,
-                          seconds=args.seconds, frames=args.frames)
+    trigger = trigger_for(args.mode or "unknown", seconds=args.seconds, frames=args.frames)
     if args.wait_s:
         trigger.max_wait_s = args.wait_s
     reader = MatReader(args.port, profile)
@@ -193,7 +191,7 @@ def cmd_calibrate(args: argparse.Namespace, out: TextIO) -> int:
     reader = MatReader(args.port, base if args.step == "zero" else profile)
     reader.start()
     reader.wait_open()
-    trigger = trigger_for("unknown", sensel_area_cm2=1.0, seconds=args.seconds)
+    trigger = trigger_for("unknown", seconds=args.seconds)
     with tempfile.TemporaryDirectory(prefix="orthofit-calibration-") as folder:
         scan = Path(folder) / "calibration.ofs"
         capture(reader, scan, trigger, zero_map=zero_map)
@@ -246,8 +244,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         reader.wait_open()
         with tempfile.TemporaryDirectory(prefix="orthofit-demo-") as folder:
             scan = Path(args.output) if args.output else Path(folder) / "demo.ofs"
-            trigger = trigger_for("static", sensel_area_cm2=profile.pitch_mm[0] ** 2 / 100,
-                                  seconds=2.0)
+            trigger = trigger_for("static", seconds=2.0)
             result = capture(reader, scan, trigger, mode="static")
             out.write(f"recorded {result.frames} frames from {device} "
                       f"({result.rate_hz or 0:.0f} Hz, crc errors "

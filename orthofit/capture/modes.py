@@ -137,9 +137,13 @@ class Trigger:
         return self._last_loaded is not None and t_s - self._last_loaded >= self.margin_s - 1e-9
 
 
-def trigger_for(mode: str, *, sensel_area_cm2: float, seconds: float | None = None,
-                frames: int | None = None) -> Trigger:
-    """The trigger for a capture mode (``seconds``/``frames`` override the mode's stop rule)."""
+def trigger_for(mode: str, *, seconds: float | None = None, frames: int | None = None,
+                sensel_area_cm2: float = 0.258) -> Trigger:
+    """The trigger for a capture mode (``seconds``/``frames`` override the mode's stop rule).
+
+    ``capture()`` sets ``sensel_area_cm2`` from the reader's mat profile, so callers that
+    record through it need not pass it; it matters only when a trigger is driven by hand.
+    """
     if frames:
         return Trigger("frames", frames=frames, sensel_area_cm2=sensel_area_cm2)
     if seconds and mode not in ("static", "balance"):

@@ -136,8 +136,8 @@ def capture(
     done = False
     reason = ""
     cal = reader.profile.calibration
-    sensel_cm2 = reader.profile.pitch_mm[0] * reader.profile.pitch_mm[1] / 100.0
-    trigger.sensel_area_cm2 = sensel_cm2
+    # The trigger measures loaded area in the units of the mat actually recording.
+    trigger.sensel_area_cm2 = reader.profile.pitch_mm[0] * reader.profile.pitch_mm[1] / 100.0
 
     def take(item: FrameItem) -> None:
         f = item.frame

@@ -255,10 +255,8 @@ class CaptureView(QWidget):
         if self.reader is None or self._worker is not None:
             return
         # The recorder owns the queue from here; the live view keeps the newest frame.
-        profile = self.reader.profile
         mode = self.mode.currentText()
-        trigger = trigger_for(mode, sensel_area_cm2=profile.pitch_mm[0] * profile.pitch_mm[1]
-                              / 100.0, seconds=3.0 if mode == "static" else None)
+        trigger = trigger_for(mode, seconds=3.0 if mode == "static" else None)
         self._scan_path = Path(tempfile.mkdtemp(prefix="orthofit-capture-")) / "scan.ofs"
         reader = self.reader
         self._trigger, self._progress = trigger, None

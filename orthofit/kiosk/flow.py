@@ -71,8 +71,7 @@ def run_once(store: Store, *, code: str | None = None, port: str | None = None,
         reader = MatReader(port, profile)
         reader.start()
         reader.wait_open()
-        trigger = trigger_for("static", sensel_area_cm2=profile.pitch_mm[0] *
-                              profile.pitch_mm[1] / 100.0, seconds=seconds)
+        trigger = trigger_for("static", seconds=seconds)
         trigger.max_wait_s = wait_s
         with tempfile.TemporaryDirectory(prefix="orthofit-kiosk-") as folder:
             result = capture(reader, Path(folder) / "scan.ofs", trigger, mode="static")
