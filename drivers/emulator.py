@@ -139,6 +139,7 @@ class MatEmulator:
         self.device: str | None = None
         self.address: tuple[str, int] | None = None
         self.finished = threading.Event()
+        self._fault_t0: float | None = None
 
     # -- transports ----------------------------------------------------------------------------
 
@@ -201,17 +202,25 @@ class MatEmulator:
                accept: bool = False) -> None:
         def run() -> None:
             try:
-                if accept:
-                    self._server.settimeout(0.2)  # type: ignore[union-attr]
-                    while not self._stop.is_set():
-                        try:
-                            self._sock, _ = self._server.accept()  # type: ignore[union-attr]
-                            break
-                        except TimeoutError:
-                            continue
-                    if self._sock is None:
-                        return
-                self._serve(write, read)
+                if not accept:
+                    self._serve(write, read)
+                    return
+                # Like a networked mat, serve one host at a time and take the next when it
+                # goes; a pulled cable (the disconnect fault) or the end of the frames ends all.
+                self._server.settimeout(0.2)  # type: ignore[union-attr]
+                while not self._stop.is_set():
+                    try:
+                        self._sock, _ = self._server.accept()  # type: ignore[union-attr]
+                    except TimeoutError:
+                        continue
+                    try:
+                        if self._serve(write, read):
+                            return
+                    except (OSError, ConnectionError):
+                        pass  # this host went away: wait for the next
+                    finally:
+                        self._sock.close()
+                        self._sock = None
             except (OSError, ConnectionError):
                 pass  # the host went away: nothing more to send
             finally:
@@ -244,18 +253,24 @@ class MatEmulator:
             data = bytes(self.rng.randrange(256) for _ in range(self.rng.randrange(1, 40))) + data
         return data
 
-    def _serve(self, write: Callable[[bytes], None], read: Callable[[], bytes]) -> None:
+    def _serve(self, write: Callable[[bytes], None], read: Callable[[], bytes]) -> bool:
+        """Stream to one host; True when the emulated mat is gone for good (not the host)."""
         poll = self.codec.poll_request
         streaming = not self.wait_for_start
         period = 1.0 / self.rate_hz
         t0 = time.monotonic()
+        # Faults happen once in the mat's life, timed from its first host's start: a host
+        # that reconnects after a stall does not meet the same stall again.
+        first_host = self._fault_t0 is None
+        if first_host:
+            self._fault_t0 = t0
         index = 0
         pending = b""
         f = self.faults
         while not self._stop.is_set():
-            elapsed = time.monotonic() - t0
+            elapsed = time.monotonic() - self._fault_t0
             if f.disconnect_at_s is not None and elapsed >= f.disconnect_at_s:
-                return
+                return True
             pending += read()
             if poll:
                 if poll in pending:
@@ -273,6 +288,8 @@ class MatEmulator:
             if b"S\n" in pending:
                 if not streaming and index == 0:
                     t0 = time.monotonic()  # the device clock starts with the first frame
+                    if first_host:
+                        self._fault_t0 = t0
                 streaming, pending = True, pending.split(b"S\n")[-1]
             pending = pending[-8:]
             due = t0 + index * period
@@ -281,7 +298,7 @@ class MatEmulator:
                 time.sleep(min(due - now, 0.005))
                 continue
             if not self.loop and index >= len(self.counts):
-                return
+                return True
             stalled = f.stall_at_s is not None and f.stall_at_s <= elapsed < f.stall_at_s + \
                 f.stall_for_s
             if not streaming and index == 0:
@@ -294,6 +311,7 @@ class MatEmulator:
                     self.sent_at[index] = time.monotonic()
                     self.sent += 1
             index += 1  # time moves on while stalled or stopped (sequence numbers too)
+        return False
 
     def _close(self) -> None:
         for closer in (self._sock, self._server):

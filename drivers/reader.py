@@ -136,6 +136,21 @@ class MatReader(threading.Thread):
         if self.open_error is not None:
             raise self.open_error
 
+    def drain(self) -> list[Fault]:
+        """Empty the queue when nothing is recording; return the faults that were in it.
+
+        A live view that only shows the newest frame must call this: otherwise the queue fills
+        (it holds every frame for a recorder) and the reader waits for room, freezing the view.
+        """
+        faults = []
+        while True:
+            try:
+                item = self.out.get_nowait()
+            except queue.Empty:
+                return faults
+            if isinstance(item, Fault):
+                faults.append(item)
+
     def stop(self, timeout_s: float = 5.0) -> None:
         """Ask the thread to finish (sends the mat's stop command) and wait for it."""
         self._stop_event.set()
@@ -181,6 +196,11 @@ class MatReader(threading.Thread):
             return
         self._opened.set()
         poll = self.codec.poll_request
+        # pyserial's socket:// says 1 byte is waiting whenever any are: asking for that many
+        # would read a TCP mat one byte per call. Read whole chunks with a short timeout.
+        chunked = type(self._port).__module__.endswith("protocol_socket")
+        if chunked:
+            self._port.timeout = 0.01
         try:
             self._command("start")
             last_data = self.clock()
@@ -197,8 +217,8 @@ class MatReader(threading.Thread):
                     self._port.write(poll)
                     data = self._port.read(self.profile.rows * self.profile.cols)
                 else:
-                    waiting = getattr(self._port, "in_waiting", 0) or 0
-                    data = self._port.read(min(max(waiting, 1), READ_CHUNK))
+                    waiting = READ_CHUNK if chunked else getattr(self._port, "in_waiting", 0)
+                    data = self._port.read(min(max(waiting or 0, 1), READ_CHUNK))
                 now = self.clock()
                 if not data:
                     if not stalled and now - last_data > self.timeout_s:

@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", default=None, metavar="FILE.png",
                    help="render a view of the demo to a PNG and exit")
     p.add_argument("--view", choices=("patients", "capture", "analysis", "proposal",
-                                      "compare", "settings"), default="patients")
+                                      "compare", "kiosk", "settings"), default="patients")
     p.set_defaults(func=cmd_gui)
     p = sub.add_parser("samples", help="list the sample scans shipped with orthofit")
     p.set_defaults(func=cmd_samples)

@@ -223,36 +223,31 @@ def cmd_calibrate(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     """Record from the emulated mat through the real driver stack, then analyse it."""
     import orthofit
+    from orthofit.capture.link import MatLink
     from orthofit.capture.modes import trigger_for
     from orthofit.capture.recorder import capture
     from orthofit.cli import summary_text
-    from orthofit.drivers.emulator import MatEmulator, foot_model_frames
-    from orthofit.drivers.reader import MatReader
     from orthofit.io.load import load
     from orthofit.io.profiles import load_thresholds
 
     profile = _profile("ofp1-generic")
     out.write(f"emulating an OFP1 mat with a {args.foot} foot standing still...\n")
     out.flush()
-    rec = foot_model_frames(profile, args.foot, "static", rate_hz=50.0)
-    emulator = MatEmulator(profile, rec.frames, rate_hz=50.0, wait_for_start=True)
-    device = emulator.start_pty()
+    link = MatLink(profile, foot=args.foot)
     thresholds = load_thresholds("default")
     try:
-        reader = MatReader(device, profile)
-        reader.start()
-        reader.wait_open()
+        reader = link.open()
         with tempfile.TemporaryDirectory(prefix="orthofit-demo-") as folder:
             scan = Path(args.output) if args.output else Path(folder) / "demo.ofs"
             trigger = trigger_for("static", seconds=2.0)
             result = capture(reader, scan, trigger, mode="static")
-            out.write(f"recorded {result.frames} frames from {device} "
+            out.write(f"recorded {result.frames} frames from {link.port} "
                       f"({result.rate_hz or 0:.0f} Hz, crc errors "
                       f"{result.stats['crc_errors']}) into {scan if args.output else 'a scan'}\n\n")
             analysis = orthofit.analyze(load(scan), thresholds=thresholds)
             out.write(summary_text(str(scan.name), analysis.to_dict(series=False)) + "\n\n")
     finally:
-        emulator.stop()
+        link.close()
     if args.samples:
         from importlib import resources
 

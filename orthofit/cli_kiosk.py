@@ -1,44 +1,98 @@
-"""``orthofit kiosk``: the guided scan, unattended with ``--once``."""
+"""``orthofit kiosk``: the full-screen guided scan, or one scan unattended with ``--once``."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import sys
 from typing import Any, TextIO
 
 from orthofit.errors import OrthofitError
 
 
+def _read_pin() -> str:
+    """The new PIN: asked twice on a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        pin = getpass.getpass("New kiosk PIN (4 to 12 digits): ")
+        if getpass.getpass("The same PIN again: ") != pin:
+            raise OrthofitError("the two PINs differ; nothing was changed")
+        return pin
+    return sys.stdin.readline().strip()
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the size as WIDTHxHEIGHT, "
+                                         "e.g. 1080x1920") from None
+    return w, h
+
+
 def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
-    """Run one kiosk scan into the store's kiosk queue and print the result."""
-    from orthofit.kiosk.flow import run_once
+    """Run the kiosk (or one scan, or set its PIN, or draw its screens)."""
+    from orthofit.io.profiles import load_mat_profile
+    from orthofit.kiosk.access import KioskStore
+    from orthofit.kiosk.pin import hash_pin
     from orthofit.store import Store
 
-    if not args.once:
-        raise OrthofitError("the full-screen kiosk is not in this version yet; "
-                            "'orthofit kiosk --once' runs one guided scan unattended")
-    if not args.emulate and not args.mat:
-        raise OrthofitError("choose the mat: --mat PORT --profile NAME, or --emulate")
-    store = Store(args.store, actor="kiosk")
+    store = Store(args.store)
     try:
-        result = run_once(store, code=args.code, port=None if args.emulate else args.mat,
-                          profile_name=args.profile, foot=args.foot)
+        if args.set_pin:
+            store.set_settings(kiosk_pin=hash_pin(_read_pin()))
+            out.write("the kiosk PIN is set\n")
+            return 0
+        kiosk = KioskStore(store)
+        if not args.emulate and not args.mat and not args.screenshot:
+            raise OrthofitError("choose the mat: --mat PORT --profile NAME, or --emulate")
+        port = None if args.emulate or args.screenshot else args.mat
+        if args.once:
+            from orthofit.kiosk.flow import run_once
+
+            result = run_once(kiosk, code=args.code, name=args.name or "", port=port,
+                              profile_name=args.profile, foot=args.foot)
+            out.write(json.dumps(result.to_dict()) + "\n")
+            return 0
+        if not kiosk.pin_hash() and not args.screenshot:
+            raise OrthofitError("no administrator PIN is set, so nobody could leave the kiosk: "
+                                "set one with 'orthofit kiosk --set-pin' or in the desktop's "
+                                "Settings")
+        from orthofit.capture.link import MatLink
+        from orthofit.gui.kiosk import run
+        from orthofit.kiosk.flow import DEMO_PHASES, patient_script
+
+        profile = load_mat_profile(args.profile)
+        frames = patient_script(DEMO_PHASES, foot=args.foot) if port is None else None
+        link = MatLink(profile, port, frames_kpa=frames)
+        return run(kiosk, link, fullscreen=not args.windowed, idle_s=args.idle,
+                   screenshot=args.screenshot, size=args.size)
     finally:
         store.close()
-    out.write(json.dumps(result.to_dict()) + "\n")
-    return 0
 
 
 def add_parsers(sub: Any) -> None:
     """Add ``kiosk`` to the ``orthofit`` parser."""
-    p = sub.add_parser("kiosk", help="a guided scan a patient can do alone")
+    p = sub.add_parser("kiosk", help="a guided scan a patient can do alone (full screen)")
     p.add_argument("--store", default=None, help="the clinic store's folder")
     p.add_argument("--mat", default=None, help="the mat's port or URL")
     p.add_argument("--profile", default="ofp1-generic", help="the mat's profile")
-    p.add_argument("--emulate", action="store_true", help="use the emulated mat")
+    p.add_argument("--emulate", action="store_true",
+                   help="use the emulated mat (a patient who steps on, stands and walks)")
     p.add_argument("--foot", default="normal", choices=("normal", "flat", "cavus"),
                    help="the emulated patient's foot")
-    p.add_argument("--code", default=None, help="the visit code (default: a new one)")
     p.add_argument("--once", action="store_true",
                    help="run one scan unattended, store it and exit")
+    p.add_argument("--code", default=None, help="--once: the visit code (default: a new one)")
+    p.add_argument("--name", default=None, help="--once: the first name")
+    p.add_argument("--set-pin", action="store_true",
+                   help="set the administrator PIN that leaves the kiosk (asked twice, or "
+                        "read from standard input)")
+    p.add_argument("--idle", type=float, default=45.0,
+                   help="seconds without a touch before the kiosk clears and starts over")
+    p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    p.add_argument("--size", type=_size, default=(1080, 1920),
+                   help="window or screenshot size, WIDTHxHEIGHT (default 1080x1920)")
+    p.add_argument("--screenshot", metavar="DIR", default=None,
+                   help="write every screen as a PNG into DIR and exit")
     p.set_defaults(func=cmd_kiosk)

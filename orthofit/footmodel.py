@@ -727,6 +727,16 @@ def _sway(rng: np.random.Generator, n: int, rate_hz: float,
 # --------------------------------------------------------------------------------------------
 
 
+def standing_placements(shape: FootShape, mat: Mat) -> tuple[Placement, Placement]:
+    """Where the left and right foot stand: mid-mat, side by side, toes out 8 degrees."""
+    height = mat.rows * mat.pitch_mm[0]
+    width = mat.cols * mat.pitch_mm[1]
+    heel_y = height / 2 + shape.length_mm / 2
+    gap = 0.11 * width
+    return (Placement((width / 2 - gap - 0.05 * shape.length_mm, heel_y), -8.0, "left"),
+            Placement((width / 2 + gap + 0.05 * shape.length_mm, heel_y), 8.0, "right"))
+
+
 def static_trial(kind: str = "normal", *, mat: Mat | None = None, duration_s: float = 3.0,
                  rate_hz: float = 50.0, body_mass_kg: float = 70.0, noise_kpa: float = 1.0,
                  sway_mm: float = 2.0, seed: int = 0, mode: str = "static",
@@ -737,14 +747,7 @@ def static_trial(kind: str = "normal", *, mat: Mat | None = None, duration_s: fl
     """
     mat = mat or Mat(96, 96, (5.08, 5.08))
     shape = named_foot(kind)
-    height = mat.rows * mat.pitch_mm[0]
-    width = mat.cols * mat.pitch_mm[1]
-    heel_y = height / 2 + shape.length_mm / 2
-    gap = 0.11 * width
-    feet = [
-        (shape, Placement((width / 2 - gap - 0.05 * shape.length_mm, heel_y), -8.0, "left")),
-        (shape, Placement((width / 2 + gap + 0.05 * shape.length_mm, heel_y), 8.0, "right")),
-    ]
+    feet = [(shape, place) for place in standing_placements(shape, mat)]
     return render_stance(feet, mat, rate_hz=rate_hz, duration_s=duration_s,
                          body_mass_kg=body_mass_kg, noise_kpa=noise_kpa, sway_mm=sway_mm,
                          seed=seed, mode=mode, **sensor)

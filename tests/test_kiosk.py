@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from orthofit.store import Store
 
 
@@ -30,8 +32,41 @@ def test_once_stores_a_kiosk_scan_and_says_the_result(tmp_path):
     assert audit[0]["actor"] == "kiosk" and audit[0]["entity"] == "scan"
 
 
-def test_kiosk_needs_a_mat_and_says_what_is_missing(tmp_path):
+def test_kiosk_needs_a_mat_and_a_pin_and_says_what_is_missing(tmp_path):
     proc = cli("kiosk", "--store", str(tmp_path), "--once")
     assert proc.returncode == 1 and "--emulate" in proc.stderr and "Traceback" not in proc.stderr
     proc = cli("kiosk", "--store", str(tmp_path), "--emulate")
-    assert proc.returncode == 1 and "--once" in proc.stderr
+    assert proc.returncode == 1 and "no administrator PIN is set" in proc.stderr
+    assert "--set-pin" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_set_pin_keeps_a_salted_hash(tmp_path):
+    from orthofit.kiosk.pin import verify_pin
+
+    proc = subprocess.run([sys.executable, "-m", "orthofit.cli", "kiosk", "--store",
+                           str(tmp_path), "--set-pin"], input="13579\n", capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0 and "13579" not in proc.stdout
+    stored = Store(tmp_path).settings()["kiosk_pin"]
+    assert verify_pin("13579", stored) and "13579" not in stored
+    proc = subprocess.run([sys.executable, "-m", "orthofit.cli", "kiosk", "--store",
+                           str(tmp_path), "--set-pin"], input="12\n", capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1 and "4 to 12 digits" in proc.stderr
+    assert Store(tmp_path).settings()["kiosk_pin"] == stored  # unchanged
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)])
+def test_screenshots_of_every_screen_at_kiosk_size(tmp_path, size):
+    from PyQt6.QtGui import QImage
+
+    from orthofit.gui.kiosk import SCREENS
+
+    proc = cli("kiosk", "--store", str(tmp_path / "s"), "--screenshot", str(tmp_path),
+               "--size", f"{size[0]}x{size[1]}")
+    assert proc.returncode == 0, proc.stderr
+    for name in SCREENS:
+        image = QImage(str(tmp_path / f"kiosk-{name}-{size[0]}x{size[1]}.png"))
+        assert (image.width(), image.height()) == size
+    sheet = QImage(str(tmp_path / f"kiosk-all-{size[0]}x{size[1]}.png"))
+    assert sheet.width() > 0

@@ -44,3 +44,19 @@ def test_walk_keeps_a_lead_in_and_a_margin():
     start, end = t.window
     assert start == pytest.approx(100 - 20, abs=1)
     assert done == 159 + 100 and end == done + 1
+
+
+def test_stepping_off_restarts_a_kiosk_static_scan():
+    steady = [np.full((10, 10), 50.0)] * 150  # 1.5 s: steady after 1 s, then 0.5 s recorded
+    off = [np.zeros((10, 10))] * 30
+    t = Trigger("static", duration_s=2.0, sensel_area_cm2=1.0, min_area_cm2=40,
+                restart_on_step_off=True)
+    done = feed(t, steady + off + [np.full((10, 10), 50.0)] * 400)
+    start, end = t.window
+    assert t.restarts == 1
+    assert start >= 180 + 95  # the first stance is forgotten: a steady second after the return
+    assert end - start == 200 and done == end - 1
+    # Without the option a static scan simply records through the empty frames.
+    t = Trigger("static", duration_s=2.0, sensel_area_cm2=1.0, min_area_cm2=40)
+    feed(t, steady + off + [np.full((10, 10), 50.0)] * 400)
+    assert t.restarts == 0 and t.window[0] < 150

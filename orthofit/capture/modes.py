@@ -46,6 +46,11 @@ class Trigger:
         Walk: time kept before the first foot lands.
     max_wait_s : float
         Give up waiting for a start after this long.
+    restart_on_step_off : bool
+        Static and balance: if the loaded area falls below half of ``min_area_cm2`` while
+        recording (the patient stepped off), forget the frames so far and wait for a steady
+        stance again; ``restarts`` counts how often. The kiosk uses it, so a scan is never
+        half a stance.
     """
 
     mode: str
@@ -57,6 +62,8 @@ class Trigger:
     margin_s: float = 1.0
     lead_s: float = 0.2
     max_wait_s: float = 60.0
+    restart_on_step_off: bool = False
+    restarts: int = 0
     start: int | None = None
     end: int | None = None
     gave_up: bool = False
@@ -116,6 +123,12 @@ class Trigger:
             elif t_s - self._t0 > self.max_wait_s:
                 self.gave_up = True
                 return True
+            return False
+        if self.restart_on_step_off and area < 0.5 * self.min_area_cm2:
+            self.start = self.end = None
+            self._recent.clear()
+            self._t0 = t_s  # the wait for a steady stance starts again now
+            self.restarts += 1
             return False
         self.end = index + 1
         return t_s - self._t0 + self._dt >= self.duration_s - 1e-9

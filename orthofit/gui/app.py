@@ -1,4 +1,4 @@
-"""The podiatrist's main window: patients, analysis and proposal, on the clinic store."""
+"""The podiatrist's main window: patients, analysis, proposal, kiosk queue, on the clinic store."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from orthofit.errors import OrthofitError
 from orthofit.gui.analysis import AnalysisView
 from orthofit.gui.capture import CaptureView
 from orthofit.gui.compare import CompareView
+from orthofit.gui.kiosk_queue import KioskQueueView
 from orthofit.gui.patients import PatientsView
 from orthofit.gui.proposal import ProposalView
 from orthofit.gui.settings import SettingsView
@@ -35,7 +36,8 @@ from orthofit.proposal.model import Proposal
 from orthofit.proposal.rules import propose
 from orthofit.store import Store
 
-VIEWS = ("patients", "capture", "analysis", "proposal", "compare", "settings")
+#: The tabs in order (``orthofit gui --screenshot FILE --view NAME`` names one).
+VIEWS = ("patients", "capture", "analysis", "proposal", "compare", "kiosk", "settings")
 
 
 class MainWindow(QMainWindow):
@@ -52,11 +54,13 @@ class MainWindow(QMainWindow):
         self.capture_view = CaptureView()
         self.settings_view = SettingsView(store)
         self.compare_view = CompareView(store, self.analyse_scan)
+        self.kiosk_view = KioskQueueView(store, self.open_scan)
         self.tabs.addTab(self.patients, "Patients")
         self.tabs.addTab(self.capture_view, "Capture")
         self.tabs.addTab(self.analysis_view, "Analysis")
         self.tabs.addTab(self.proposal_view, "Proposal")
         self.tabs.addTab(self.compare_view, "Compare visits")
+        self.tabs.addTab(self.kiosk_view, "Kiosk scans")
         self.tabs.addTab(self.settings_view, "Settings")
         self.apply_settings()
         self.settings_view.saved.connect(self.apply_settings)
@@ -70,6 +74,8 @@ class MainWindow(QMainWindow):
         self.patients.patient_selected.connect(self._patient_selected)
         self.proposal_view.changed.connect(self._proposal_changed)
         self.capture_view.recorded.connect(self._recorded)
+        self.kiosk_view.attached.connect(self.patients.show_patient)
+        self.tabs.currentChanged.connect(self._tab_changed)
         menu = self.menuBar().addMenu("&File")
         menu.addAction("Open scan file...", self.open_file)
         menu.addAction("Export reports (PDF)...", lambda: self.export_reports(open_result=True))
@@ -100,9 +106,7 @@ class MainWindow(QMainWindow):
             self.scan_id = None
             self.show_recording(rec)
             return
-        today = dt.date.today().isoformat()
-        visits = [v for v in self.store.visits(self.patient_id) if v["date"] == today]
-        vid = visits[-1]["id"] if visits else self.store.add_visit(self.patient_id, today)
+        vid = self.store.visit_today(self.patient_id)
         scan_id = self.store.add_scan(rec, visit_id=vid, source="capture")
         self.patients.show_patient(self.patient_id)
         self.open_scan(scan_id)
@@ -112,15 +116,32 @@ class MainWindow(QMainWindow):
         self.capture_view.disconnect_mat()
         super().closeEvent(event)
 
+    def _scan_owner(self) -> int | None:
+        """The patient the shown scan belongs to.
+
+        A stored scan's own patient (None while it waits in the kiosk queue: its report then
+        names nobody and the chosen patient's conditions do not apply); for a file or a
+        capture not stored, the chosen patient.
+        """
+        if self.scan_id is not None:
+            return self.store.scan_patient(self.scan_id)
+        return self.patient_id
+
     def _patient_name(self) -> str | None:
-        if self.patient_id is None:
+        owner = self._scan_owner()
+        if owner is None:
             return None
-        p = self.store.patient(self.patient_id)
+        p = self.store.patient(owner)
         return f"{p['first_name']} {p['last_name']}"
 
     def _patient_selected(self, patient_id: int) -> None:
         self.patient_id = patient_id
         self.compare_view.show_patient(patient_id)
+        self.kiosk_view.show_patient(patient_id)
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.kiosk_view:
+            self.kiosk_view.refresh()  # the kiosk adds scans while the desktop is open
 
     def analyse_scan(self, scan_id: int) -> Analysis:
         """The analysis of a stored scan (kept for the comparison)."""
@@ -134,15 +155,17 @@ class MainWindow(QMainWindow):
 
     def _diabetic(self) -> bool:
         """Whether the shown patient has diabetes (the offloading rule then applies)."""
-        if self.patient_id is None:
+        owner = self._scan_owner()
+        if owner is None:
             return False
-        conditions = self.store.patient(self.patient_id).get("conditions") or []
+        conditions = self.store.patient(owner).get("conditions") or []
         return any("diabet" in c.lower() for c in conditions)
 
     def open_scan(self, scan_id: int) -> None:
         """Analyse a stored scan and show it."""
+        rec = self.store.load_scan(scan_id)  # first: a damaged file leaves the shown scan as is
         self.scan_id = scan_id
-        self.show_recording(self.store.load_scan(scan_id))
+        self.show_recording(rec)
         stored = self.store.proposal(scan_id)
         if stored is not None and self.analysis is not None:
             edited = stored[1] or stored[0]
@@ -223,6 +246,13 @@ def demo_store(folder: Path) -> Store:
         pid = store.add_patient(first, last, birth_date=born, conditions=conditions)
         vid = store.add_visit(pid, dt.date.today().isoformat())
         store.add_scan(load(Path(str(samples.joinpath(scan)))), visit_id=vid, source=scan)
+    # One scan waits in the kiosk queue, taken with a code issued for Jo Stand (a sample file
+    # no visit above uses: the store keeps each recording once).
+    jo = store.search_patients("Jo Stand")[0]["id"]
+    store.add_scan(load(Path(str(samples.joinpath("static_cavus.ofs")))),
+                   kiosk_code=store.issue_kiosk_code(jo), kiosk_name="Jo", source="kiosk")
+    store.log_event("alert", "kiosk", {"message": "the kiosk mat stopped answering; check its "
+                                              "cable (a demo alert)"})
     return store
 
 

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -25,14 +24,13 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from skimage.measure import find_contours
 
-from orthofit.capture.modes import LOADED_KPA, trigger_for
+from orthofit.capture.modes import trigger_for
 from orthofit.capture.recorder import CaptureError, CaptureResult, capture
 from orthofit.drivers.emulator import MatEmulator, foot_model_frames
 from orthofit.drivers.reader import MatReader
 from orthofit.errors import OrthofitError
-from orthofit.gui.analysis import CMAP
+from orthofit.gui.matview import LiveMat
 from orthofit.io.load import load
 from orthofit.io.profiles import load_mat_profile, profile_names
 from orthofit.model import Recording
@@ -64,16 +62,8 @@ class CaptureView(QWidget):
         self.health = QLabel("Not connected.")
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.plot = pg.PlotWidget()
-        self.plot.setBackground("w")
-        self.plot.setAspectLocked(True)
-        self.plot.invertY(True)
-        self.plot.hideAxis("left")
-        self.plot.hideAxis("bottom")
-        self.image = pg.ImageItem()
-        self.plot.addItem(self.image)
-        self.outline = pg.PlotDataItem(pen=pg.mkPen("k", width=1.5), connect="finite")
-        self.plot.addItem(self.outline)
+        self.plot = LiveMat()
+        self.image, self.outline = self.plot.image, self.plot.outline
         form = QFormLayout()
         form.addRow("Mat", self.port)
         form.addRow("Profile", self.profile)
@@ -174,18 +164,15 @@ class CaptureView(QWidget):
         reader = self.reader
         if reader is None:
             return
-        if self._worker is None and not reader.is_alive():
-            self._lost()
-            return
+        if self._worker is None:
+            reader.drain()  # nothing records: frames are only shown (the queue must not fill)
+            if not reader.is_alive():
+                self._lost()
+                return
         item = reader.latest.get()
         if item is not None:
             kpa = reader.profile.calibration.to_kpa(item.frame.counts)
-            self.image.setImage(kpa.T, levels=(0, max(float(kpa.max()), 50.0)),
-                                lut=CMAP.getLookupTable(), autoLevels=False)
-            rows, cols = kpa.shape
-            pr, pc = reader.profile.pitch_mm
-            self.image.setRect(0, 0, cols * pc, rows * pr)  # true aspect from the pitch
-            self._draw_outline(kpa, pr, pc)
+            self.plot.show_kpa(kpa, reader.profile.pitch_mm)
             self.displayed += 1
         s = reader.summary()
         rate = f"{s['rate_hz']:.0f} Hz" if s["rate_hz"] else "waiting for frames"
@@ -195,14 +182,6 @@ class CaptureView(QWidget):
             self.message.setText(self._countdown())
         if self._worker is not None and not self._worker.is_alive():
             self._finish()
-
-    def _draw_outline(self, kpa: np.ndarray, pr: float, pc: float) -> None:
-        """The outline of the feet on the mat (loaded sensels), NaN-separated contours."""
-        xs, ys = [], []
-        for contour in find_contours(np.pad(kpa > LOADED_KPA, 1).astype(float), 0.5):
-            xs += list((contour[:, 1] - 0.5) * pc) + [np.nan]
-            ys += list((contour[:, 0] - 0.5) * pr) + [np.nan]
-        self.outline.setData(xs, ys)
 
     def _countdown(self) -> str:
         """What the running capture is doing, in words, with the time left."""
@@ -306,4 +285,4 @@ class CaptureView(QWidget):
 
     def latest_kpa(self) -> np.ndarray | None:
         """The picture on screen (for tests)."""
-        return None if self.image.image is None else self.image.image.T
+        return self.plot.latest_kpa()

@@ -94,6 +94,10 @@ class PatientsView(QWidget):
         self.form = PatientForm()
         self.save = QPushButton("Save patient")
         self.new = QPushButton("New patient")
+        self.kiosk_code = QPushButton("Kiosk code for this patient")
+        self.kiosk_code.setToolTip("A six-digit code the patient types at the waiting-room "
+                                   "kiosk, so the scan is matched to them")
+        self.kiosk_code.setEnabled(False)
         self.history = QTreeWidget()
         self.history.setHeaderLabels(["Visit / scan", "Details"])
         self.status = QLabel("")
@@ -103,7 +107,11 @@ class PatientsView(QWidget):
         left.addWidget(self.new)
         right = QVBoxLayout()
         right.addWidget(self.form)
-        right.addWidget(self.save, 0, Qt.AlignmentFlag.AlignRight)
+        actions = QHBoxLayout()
+        actions.addWidget(self.kiosk_code)
+        actions.addStretch(1)
+        actions.addWidget(self.save)
+        right.addLayout(actions)
         right.addWidget(QLabel("<b>Visits and scans</b>"))
         right.addWidget(self.history, 1)
         right.addWidget(self.status)
@@ -114,6 +122,7 @@ class PatientsView(QWidget):
         self.list.currentItemChanged.connect(self._selected)
         self.save.clicked.connect(self.save_patient)
         self.new.clicked.connect(self.new_patient)
+        self.kiosk_code.clicked.connect(self.issue_kiosk_code)
         self.history.itemDoubleClicked.connect(self._open_scan)
         self.refresh()
 
@@ -138,6 +147,7 @@ class PatientsView(QWidget):
     def show_patient(self, patient_id: int) -> None:
         """Show one patient's details and history."""
         self.current = patient_id
+        self.kiosk_code.setEnabled(True)
         self.form.load(self.store.patient(patient_id))
         self.history.clear()
         for visit in self.store.visits(patient_id):
@@ -156,6 +166,7 @@ class PatientsView(QWidget):
     def new_patient(self) -> None:
         """Clear the form for a new patient."""
         self.current = None
+        self.kiosk_code.setEnabled(False)  # a code needs a stored patient
         self.form.load({"first_name": "", "last_name": "", "conditions": []})
         self.history.clear()
         self.form.first.setFocus()
@@ -166,6 +177,7 @@ class PatientsView(QWidget):
         try:
             if self.current is None:
                 self.current = self.store.add_patient(first, last, **self.form.values())
+                self.kiosk_code.setEnabled(True)
                 self.status.setText(f"Added {first} {last}.")
             else:
                 self.store.update_patient(self.current, first_name=first, last_name=last,
@@ -175,6 +187,24 @@ class PatientsView(QWidget):
             QMessageBox.warning(self, "Patient not saved", str(exc))
             return
         self.refresh()
+
+    def issue_kiosk_code(self) -> str | None:
+        """Issue a visit code for the shown patient and show it large, to read out or copy."""
+        if self.current is None:
+            return None
+        try:
+            code = self.store.issue_kiosk_code(self.current)
+        except StoreError as exc:
+            QMessageBox.warning(self, "No kiosk code", str(exc))
+            return None
+        spaced = f"{code[:3]} {code[3:]}"  # read out in two halves, like a phone number
+        QMessageBox.information(
+            self, "Kiosk code",
+            f"<p>Give this code to the patient:</p><p style='font-size:32pt'><b>{spaced}</b>"
+            "</p><p>They type it at the kiosk; their scan then waits under this patient's "
+            "name in the Kiosk scans tab.</p>")
+        self.status.setText(f"Kiosk code {spaced} issued.")
+        return code
 
     def _open_scan(self, item: QTreeWidgetItem) -> None:
         scan_id = item.data(0, Qt.ItemDataRole.UserRole)

@@ -1,4 +1,7 @@
-"""The settings view: mat and port, threshold and insole-rule profiles, clinic name and logo."""
+"""The settings view: mat, port, profiles, clinic name and logo, and the kiosk's PIN.
+
+The kiosk's administrator PIN is stored only as a salted hash (:mod:`orthofit.kiosk.pin`).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from PyQt6.QtWidgets import (
 
 from orthofit.errors import OrthofitError
 from orthofit.io.profiles import load_insole_rules, load_thresholds, profile_names
+from orthofit.kiosk.pin import MAX_DIGITS, check_pin_format, hash_pin
 from orthofit.store import Store
 
 
@@ -48,6 +52,16 @@ class SettingsView(QWidget):
         self.port.setPlaceholderText("e.g. /dev/ttyACM0, COM3 or socket://10.0.0.7:5000")
         self.thresholds = _combo(profile_names("thresholds"))
         self.rules = _combo(profile_names("insoles"))
+        # The PIN fields start empty and never show the stored hash: empty keeps the PIN.
+        self.pin = QLineEdit()
+        self.pin_repeat = QLineEdit()
+        for edit, hint in ((self.pin, "new PIN, 4 to 12 digits (empty: keep the current one)"),
+                           (self.pin_repeat, "the new PIN again")):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setMaxLength(MAX_DIGITS)
+            edit.setPlaceholderText(hint)
+        self.pin_state = QLabel("")
+        self.pin_state.setWordWrap(True)
         self.save_button = QPushButton("Save settings")
         self.save_button.clicked.connect(self.save)
         self.status = QLabel("")
@@ -58,6 +72,9 @@ class SettingsView(QWidget):
         form.addRow("Mat port", self.port)
         form.addRow("Cut-offs (thresholds)", self.thresholds)
         form.addRow("Insole rules", self.rules)
+        form.addRow("Kiosk PIN", self.pin)
+        form.addRow("Repeat the kiosk PIN", self.pin_repeat)
+        form.addRow("", self.pin_state)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.save_button)
@@ -74,25 +91,42 @@ class SettingsView(QWidget):
         self.port.setText(s["mat_port"])
         self.thresholds.setCurrentText(s["thresholds"])
         self.rules.setCurrentText(s["insole_rules"])
+        self.pin.clear()
+        self.pin_repeat.clear()
+        self.pin_state.setText(
+            "A kiosk PIN is set (staff type it to leave the kiosk)." if s["kiosk_pin"] else
+            "No kiosk PIN is set: the kiosk will not start until one is set here.")
 
     def _choose_logo(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Clinic logo", "", "Images (*.png *.jpg)")
         if path:
             self.logo.setText(path)
 
+    def _new_pin_hash(self) -> str | None:
+        """The hash of the PIN typed twice; None when both fields are empty (keep the PIN)."""
+        pin, again = self.pin.text().strip(), self.pin_repeat.text().strip()
+        if not pin and not again:
+            return None
+        if pin != again:
+            raise OrthofitError("the two kiosk PINs are not the same; type the new PIN twice")
+        return hash_pin(check_pin_format(pin))
+
     def save(self) -> None:
-        """Check the chosen profiles can be read, then store the settings."""
+        """Check the profiles and the new kiosk PIN, then store the settings (all or none)."""
         try:
             load_thresholds(self.thresholds.currentText())
             load_insole_rules(self.rules.currentText())
+            pin_hash = self._new_pin_hash()
         except OrthofitError as exc:
             QMessageBox.warning(self, "Settings not saved", str(exc))
             return
+        extra = {} if pin_hash is None else {"kiosk_pin": pin_hash}
         self.store.set_settings(clinic_name=self.clinic.text().strip(),
                                 clinic_logo=self.logo.text().strip(),
                                 mat_profile=self.profile.currentText(),
                                 mat_port=self.port.text().strip(),
                                 thresholds=self.thresholds.currentText(),
-                                insole_rules=self.rules.currentText())
-        self.status.setText("Saved.")
+                                insole_rules=self.rules.currentText(), **extra)
+        self.load()  # empties the PIN fields and updates whether a PIN is set
+        self.status.setText("Saved; the new kiosk PIN is in use." if extra else "Saved.")
         self.saved.emit()

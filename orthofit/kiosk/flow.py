@@ -1,28 +1,40 @@
-"""One kiosk scan, start to finish, without a screen: identify, capture, store, say the result.
+"""One kiosk scan, start to finish, without a screen: identify, capture, file, say the result.
 
-The screens of the full-screen kiosk drive the same steps; ``orthofit kiosk --once`` runs them
-unattended (the emulator's foot model plays the patient), which is how the flow is tested.
-Nothing of any other patient is read: the kiosk only adds a scan to the store's kiosk queue.
+The full-screen kiosk (``orthofit.gui.kiosk``) drives the same pieces; ``orthofit kiosk --once``
+runs them unattended, the emulator's foot model playing the patient, which is how the flow is
+tested end to end. Nothing of any other patient is read: the kiosk only adds to the store's
+kiosk queue, through :class:`~orthofit.kiosk.access.KioskStore`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import secrets
-import tempfile
-from pathlib import Path
+import threading
 
+import numpy as np
+
+from orthofit import footmodel as fm
 from orthofit.analysis.pipeline import analyze_recording
-from orthofit.capture.modes import trigger_for
-from orthofit.capture.recorder import capture
-from orthofit.drivers.emulator import MatEmulator, foot_model_frames
+from orthofit.capture.link import MatLink
+from orthofit.capture.modes import Trigger, trigger_for
+from orthofit.capture.recorder import CaptureError, capture
 from orthofit.drivers.reader import MatReader
 from orthofit.errors import OrthofitError
-from orthofit.io.load import load
+from orthofit.io.ofs import load_ofs
 from orthofit.io.profiles import load_mat_profile, load_thresholds
-from orthofit.store import Store
+from orthofit.kiosk.access import KioskStore
+from orthofit.matprofile import MatProfile
+from orthofit.model import Recording
 
 ARCH_WORDS = {"low": "a low (flat) arch", "normal": "a normal arch", "high": "a high arch"}
+#: The emulated kiosk mat: 1.0 m x 0.5 m at 5.08 mm, room to stand and for two walking steps.
+KIOSK_MAT = fm.Mat(197, 98, (5.08, 5.08))
+#: A walk needs a plate at least this long (mm) to catch a whole step.
+WALK_PLATE_MM = 900.0
+#: Seconds the static scan records once the stance is steady.
+STATIC_S = 3.0
 
 
 @dataclasses.dataclass
@@ -40,8 +52,14 @@ class KioskResult:
 
 
 def new_code() -> str:
-    """A six-digit visit code for a patient without one (printed for the podiatrist)."""
+    """A six-digit visit code for a patient without one (to tell the podiatrist)."""
     return f"{secrets.randbelow(10**6):06d}"
+
+
+def clean_code(text: str) -> str | None:
+    """The visit code typed (six digits, spaces and dashes ignored), or None if it is not one."""
+    digits = "".join(ch for ch in text if ch not in " -")
+    return digits if len(digits) == 6 and digits.isdigit() and digits.isascii() else None
 
 
 def result_words(analysis) -> list[str]:  # noqa: ANN001
@@ -57,32 +75,127 @@ def result_words(analysis) -> list[str]:  # noqa: ANN001
     return words
 
 
-def run_once(store: Store, *, code: str | None = None, port: str | None = None,
-             profile_name: str = "ofp1-generic", foot: str = "normal",
-             seconds: float = 3.0, wait_s: float = 30.0) -> KioskResult:
-    """One static scan from the mat (or, without ``port``, the emulated mat), into the queue."""
-    profile = load_mat_profile(profile_name)
-    emulator = None
-    if port is None:
-        frames = foot_model_frames(profile, foot, "static", rate_hz=50.0).frames
-        emulator = MatEmulator(profile, frames, rate_hz=50.0, wait_for_start=True)
-        port = emulator.start_pty()
+def walk_possible(profile: MatProfile, rows: int | None = None) -> bool:
+    """Whether the mat is long enough for a walk across it (``rows``: the streamed size)."""
+    return (rows or profile.rows or 0) * profile.pitch_mm[0] >= WALK_PLATE_MM
+
+
+def patient_script(phases: list[tuple[str, float]], *, foot: str = "normal",
+                   rate_hz: float = 50.0, mat: fm.Mat = KIOSK_MAT, seed: int = 0) -> np.ndarray:
+    """Frames (kPa) of an emulated patient: ``empty``, ``one_foot``, ``stand``, ``walk`` phases.
+
+    Each phase is (kind, seconds); a walk lasts as long as its two steps take.
+    """
+    shape = fm.named_foot(foot)
+    left, right = fm.standing_placements(shape, mat)
+    parts = []
+    for i, (kind, seconds) in enumerate(phases):
+        if kind == "empty":
+            n = max(1, round(seconds * rate_hz))
+            rng = np.random.default_rng(seed + i)
+            parts.append(np.clip(rng.normal(0.0, 1.0, (n, mat.rows, mat.cols)), 0, None))
+            continue
+        if kind == "walk":
+            rec, _ = fm.walk_trial(foot, mat=mat, rate_hz=rate_hz, n_steps=2, seed=seed + i)
+        else:
+            feet = [(shape, left)] if kind == "one_foot" else [(shape, left), (shape, right)]
+            rec, _ = fm.render_stance(feet, mat, rate_hz=rate_hz, duration_s=seconds,
+                                      noise_kpa=1.0, sway_mm=2.0, oversample=3, seed=seed + i)
+        parts.append(rec.frames)
+    return np.concatenate(parts).astype(np.float32)
+
+
+#: The emulated patient of the interactive kiosk: arrives, one foot, stands, leaves, walks.
+DEMO_PHASES = [("empty", 3.0), ("one_foot", 2.0), ("stand", 9.0), ("empty", 2.0),
+               ("walk", 0.0), ("empty", 3.0)]
+
+
+class CaptureJob(threading.Thread):
+    """Record one kiosk trial into the staging folder (a thread; no Qt).
+
+    A static trial waits for a steady stance, records :data:`STATIC_S` seconds and starts again
+    if the patient steps off; a walk waits for the first step. When it ends, ``recording`` holds
+    the complete scan (still staged: :meth:`KioskStore.file_staged` files it), or ``problem``
+    says in words what went wrong (``problem_kind``: ``mat``, ``disk``, ``nobody``) and the
+    staged files are gone: nothing half-saved.
+    """
+
+    def __init__(self, reader: MatReader, kiosk: KioskStore, code: str, name: str,
+                 mode: str = "static", *, max_wait_s: float = 60.0) -> None:
+        super().__init__(name=f"kiosk-{mode}", daemon=True)
+        self.reader, self.kiosk, self.mode = reader, kiosk, mode
+        self.trigger: Trigger = trigger_for(mode, seconds=STATIC_S if mode == "static" else None)
+        self.trigger.max_wait_s = max_wait_s
+        self.trigger.restart_on_step_off = mode == "static"
+        self.path = kiosk.staging_path(code, name, mode)
+        self.stop_event = threading.Event()
+        self.progress_s: float | None = None
+        self.recording: Recording | None = None
+        self.problem: str | None = None
+        self.problem_kind: str | None = None
+
+    def seconds_left(self) -> float | None:
+        """Seconds of the static recording still to go (None before it starts)."""
+        t = self.trigger
+        if t.start is None or t._t0 is None or self.progress_s is None:
+            return None
+        return max(t.duration_s - (self.progress_s - t._t0), 0.0)
+
+    def _fail(self, kind: str, text: str) -> None:
+        self.problem_kind, self.problem = kind, text
+        self.kiosk.discard(self.path)
+
+    def run(self) -> None:  # noqa: D102 - Thread API
+        def on_frame(_i: int, t: float) -> None:
+            self.progress_s = t
+
+        try:
+            result = capture(self.reader, self.path, self.trigger, mode=self.mode,
+                             on_frame=on_frame, stop_event=self.stop_event)
+        except CaptureError:
+            return self._fail("mat", "The mat is not sending anything.")
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                return self._fail("disk", "The scan cannot be saved: the computer's disk is "
+                                          "full.")
+            return self._fail("disk", f"The scan cannot be saved ({exc.strerror or exc}).")
+        if result.complete:
+            self.recording = load_ofs(result.path)
+            return None
+        if self.stop_event.is_set():
+            return self._fail("stopped", "The scan was cancelled.")
+        if any(f["kind"] in ("disconnected", "timeout", "error", "mismatch")
+               for f in result.faults):
+            return self._fail("mat", "The mat stopped sending during the scan.")
+        return self._fail("nobody", "Nobody stood on the mat.")
+
+
+def simple_result(rec: Recording, thresholds_name: str) -> list[str]:
+    """The thank-you screen's words for a scan."""
     try:
-        reader = MatReader(port, profile)
-        reader.start()
-        reader.wait_open()
-        trigger = trigger_for("static", seconds=seconds)
-        trigger.max_wait_s = wait_s
-        with tempfile.TemporaryDirectory(prefix="orthofit-kiosk-") as folder:
-            result = capture(reader, Path(folder) / "scan.ofs", trigger, mode="static")
-            if not result.complete:
-                raise OrthofitError(f"the scan did not finish ({result.message}); nothing was "
-                                    "stored")
-            rec = load(result.path)
-    finally:
-        if emulator is not None:
-            emulator.stop()
+        thresholds = load_thresholds(thresholds_name)
+    except OrthofitError:
+        thresholds = load_thresholds("default")
+    return result_words(analyze_recording(rec, thresholds))
+
+
+def run_once(kiosk: KioskStore, *, code: str | None = None, name: str = "",
+             port: str | None = None, profile_name: str = "ofp1-generic", foot: str = "normal",
+             wait_s: float = 30.0) -> KioskResult:
+    """One static scan from the mat (or, without ``port``, an emulated patient), into the queue."""
+    profile = load_mat_profile(profile_name)
+    frames = None if port is not None else patient_script(
+        [("empty", 1.0), ("stand", 6.0)], foot=foot)
+    link = MatLink(profile, port, frames_kpa=frames)
     code = code or new_code()
-    scan_id = store.add_scan(rec, kiosk_code=code, source="kiosk")
-    analysis = analyze_recording(rec, load_thresholds(store.settings()["thresholds"]))
-    return KioskResult(code, scan_id, rec.n_frames, result_words(analysis))
+    try:
+        job = CaptureJob(link.open(), kiosk, code, name, "static", max_wait_s=wait_s)
+        job.run()  # in this thread: nothing else to do meanwhile
+    finally:
+        link.close()
+    if job.recording is None:
+        raise OrthofitError(f"{job.problem} Nothing was stored.")
+    scan_id = kiosk.file_staged(job.path, job.recording)
+    return KioskResult(code, scan_id, job.recording.n_frames,
+                       simple_result(job.recording, kiosk.thresholds_name()))
+

@@ -76,6 +76,16 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 4: the kiosk: the first name a patient typed with their scan, visit codes the desktop
+    # issued for a patient (so the queue can suggest whom a scan belongs to).
+    """
+    ALTER TABLE scans ADD COLUMN kiosk_name TEXT;
+    CREATE TABLE kiosk_codes (
+        code TEXT PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients (id) ON DELETE CASCADE,
+        created TEXT NOT NULL
+    );
+    """,
 )
 
 VERSION = len(MIGRATIONS)

@@ -15,6 +15,7 @@ import getpass
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import uuid
@@ -120,7 +121,10 @@ class Store:
 
     def _sweep(self) -> None:
         """Remove leftovers of an interrupted save (never a referenced scan)."""
-        for leftover in (self.folder / "scans").glob(".incoming-*"):
+        scans = self.folder / "scans"
+        # ``.incoming-*`` is a scan saved but not yet renamed; ``.*.part`` a file cut short by
+        # a kill during write_atomic (its temporary name starts with a dot too).
+        for leftover in [*scans.glob(".incoming-*"), *scans.glob(".*.part")]:
             leftover.unlink(missing_ok=True)
 
     def _audit(self, c: sqlite3.Connection, action: str, entity: str, entity_id: int | None,
@@ -221,15 +225,23 @@ class Store:
         return self.folder / "scans" / f"{sha256}.ofs"
 
     def add_scan(self, rec: Recording, *, visit_id: int | None = None,
-                 kiosk_code: str | None = None, source: str = "") -> int:
+                 kiosk_code: str | None = None, kiosk_name: str | None = None,
+                 source: str = "") -> int:
         """Store a recording under a visit (or, from the kiosk, under a visit code).
 
-        The file goes to disk first (atomically) and only then is its row committed.
+        The file goes to disk first (atomically) and only then is its row committed; if the
+        disk is full the half-written file is removed and nothing is committed.
         """
         if visit_id is None and not kiosk_code:
             raise StoreError("a scan belongs to a visit, or waits in the kiosk queue with a code")
         incoming = self.folder / "scans" / f".incoming-{uuid.uuid4().hex}.ofs"
-        save_ofs(rec, incoming)
+        try:
+            save_ofs(rec, incoming)
+        except OSError as exc:
+            incoming.unlink(missing_ok=True)
+            why = exc.strerror or str(exc)
+            raise StoreError(f"the scan could not be saved in {self.folder} ({why}); free some "
+                             "disk space and try again") from exc
         sha = _sha256(incoming)
         final = self.scan_path(sha)
         os.replace(incoming, final)
@@ -244,8 +256,9 @@ class Store:
             try:
                 cur = c.execute(
                     "INSERT INTO scans (visit_id, sha256, mode, frames, recorded, source, "
-                    "kiosk_code) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (visit_id, sha, rec.mode, rec.n_frames, _now(), source, kiosk_code))
+                    "kiosk_code, kiosk_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (visit_id, sha, rec.mode, rec.n_frames, _now(), source, kiosk_code,
+                     kiosk_name))
             except sqlite3.IntegrityError:
                 raise StoreError(f"no visit {visit_id}") from None
             sid = int(cur.lastrowid)
@@ -267,6 +280,52 @@ class Store:
         """Scans taken at the kiosk that wait to be attached to a patient."""
         return [dict(r) for r in self.conn.execute(
             "SELECT * FROM scans WHERE visit_id IS NULL ORDER BY recorded, id")]
+
+    def visit_today(self, patient_id: int) -> int:
+        """The id of the patient's visit dated today (local date), opened if there is none."""
+        today = dt.date.today().isoformat()
+        visits = [v for v in self.visits(patient_id) if v["date"] == today]
+        return visits[-1]["id"] if visits else self.add_visit(patient_id, today)
+
+    def scan_patient(self, scan_id: int) -> int | None:
+        """The patient a stored scan belongs to (None while it waits in the kiosk queue)."""
+        row = self.conn.execute("SELECT v.patient_id FROM scans s LEFT JOIN visits v ON "
+                                "v.id = s.visit_id WHERE s.id = ?", (scan_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no scan {scan_id}")
+        return None if row["patient_id"] is None else int(row["patient_id"])
+
+    def issue_kiosk_code(self, patient_id: int) -> str:
+        """A new six-digit visit code for a patient, to type at the kiosk."""
+        with self._tx() as c:
+            if c.execute("SELECT 1 FROM patients WHERE id = ?", (patient_id,)).fetchone() is None:
+                raise StoreError(f"no patient {patient_id}")
+            while True:  # a code is never reused, so a scan cannot be matched to the wrong one
+                code = f"{secrets.randbelow(10**6):06d}"
+                used = c.execute("SELECT 1 FROM kiosk_codes WHERE code = ? UNION SELECT 1 FROM "
+                                 "scans WHERE kiosk_code = ?", (code, code)).fetchone()
+                if used is None:
+                    break
+            c.execute("INSERT INTO kiosk_codes (code, patient_id, created) VALUES (?, ?, ?)",
+                      (code, patient_id, _now()))
+            self._audit(c, "issue", "kiosk_code", patient_id, {"code": code})
+        return code
+
+    def kiosk_code_patient(self, code: str) -> int | None:
+        """The patient a visit code was issued for (None: a code the kiosk made up)."""
+        row = self.conn.execute("SELECT patient_id FROM kiosk_codes WHERE code = ?",
+                                (code,)).fetchone()
+        return None if row is None else int(row["patient_id"])
+
+    def log_event(self, action: str, entity: str, detail: dict[str, Any] | None = None) -> None:
+        """Write an event to the audit trail (a kiosk alert for staff, a discarded capture)."""
+        with self._tx() as c:
+            self._audit(c, action, entity, None, detail)
+
+    def alerts(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest alerts for staff, newest first."""
+        return [{**dict(r), "detail": json.loads(r["detail"])} for r in self.conn.execute(
+            "SELECT * FROM audit WHERE action = 'alert' ORDER BY id DESC LIMIT ?", (limit,))]
 
     def attach_scan(self, scan_id: int, visit_id: int) -> None:
         """Attach a kiosk scan to a patient's visit."""
@@ -334,7 +393,8 @@ class Store:
 
     #: Settings and their defaults.
     SETTINGS = {"clinic_name": "", "clinic_logo": "", "mat_profile": "ofp1-generic",
-                "mat_port": "", "thresholds": "default", "insole_rules": "default"}
+                "mat_port": "", "thresholds": "default", "insole_rules": "default",
+                "kiosk_pin": ""}
 
     def settings(self) -> dict[str, str]:
         """All settings (defaults for those never set)."""
@@ -357,7 +417,8 @@ class Store:
     def summary(self) -> dict[str, Any]:
         """Counts and the scans with their patients (for ``orthofit store list``)."""
         scans = [dict(r) for r in self.conn.execute(
-            "SELECT s.id, s.sha256, s.mode, s.frames, s.recorded, s.kiosk_code, s.visit_id, "
+            "SELECT s.id, s.sha256, s.mode, s.frames, s.recorded, s.kiosk_code, s.kiosk_name, "
+            "s.visit_id, "
             "v.patient_id, v.date AS visit_date FROM scans s LEFT JOIN visits v ON "
             "v.id = s.visit_id ORDER BY s.recorded, s.id")]
         count = {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]

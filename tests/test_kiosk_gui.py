@@ -1,0 +1,282 @@
+"""The kiosk's screens, driven as a patient and as staff would (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLabel, QLineEdit, QPushButton
+
+from orthofit.capture.link import MatLink
+from orthofit.drivers.emulator import FaultSpec, MatEmulator
+from orthofit.io.profiles import load_mat_profile
+from orthofit.kiosk.access import KioskStore
+from orthofit.kiosk.flow import patient_script
+from orthofit.kiosk.pin import hash_pin
+from orthofit.store import Store
+
+OTHER = ("Zebedee", "Quartermain")  # a patient in the store the kiosk must never show
+PIN = "2468"
+PROFILE = load_mat_profile("ofp1-generic")
+
+
+@pytest.fixture()
+def store(tmp_path):
+    store = Store(tmp_path / "store")
+    store.add_patient(*OTHER, notes="knee surgery 2019")
+    store.set_settings(kiosk_pin=hash_pin(PIN))
+    yield store
+    store.close()
+
+
+def make_window(qtbot, store, link, **kw):
+    from orthofit.gui.kiosk import KioskWindow
+
+    window = KioskWindow(KioskStore(store), link, **kw)
+    qtbot.addWidget(window)
+    window.resize(1080, 1920)
+    window.show()
+    window.start()
+    return window
+
+
+def close(window):
+    window._unlocked = True
+    window.stop()
+    window.close()
+
+
+def click(qtbot, button):
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def button(window, screen, text):
+    return next(b for b in window.screens[screen].findChildren(QPushButton) if b.text() == text)
+
+
+def type_keys(qtbot, window, field, text):
+    qtbot.mouseClick(field, Qt.MouseButton.LeftButton)  # the keys type where the patient taps
+    for ch in text:
+        click(qtbot, window.keyboard.keys[ch.upper()])
+
+
+def identify(qtbot, window, name="ANNE", code="381907"):
+    click(qtbot, button(window, "welcome", "Start"))
+    assert window.current() == "identify"
+    type_keys(qtbot, window, window.name_edit, name)
+    type_keys(qtbot, window, window.code_edit, code)
+    click(qtbot, button(window, "identify", "Next"))
+
+
+def texts(window):
+    """Everything written on any screen."""
+    out = []
+    for kind in (QLabel, QLineEdit, QPushButton):
+        out += [w.text() for w in window.findChildren(kind)]
+    return " ".join(out)
+
+
+def emulated(phases, **faults):
+    return MatLink(PROFILE, frames_kpa=patient_script(phases))
+
+
+def test_a_patient_scans_alone_and_the_scans_wait_in_the_queue(qtbot, store):
+    link = emulated([("empty", 0.6), ("one_foot", 1.5), ("stand", 7.0), ("empty", 1.0),
+                     ("walk", 0.0), ("empty", 2.0)])
+    window = make_window(qtbot, store, link)
+    seen = set()
+    try:
+        assert window.current() == "welcome"
+        identify(qtbot, window)
+        assert window.name == "Anne" and window.code == "381907"  # typed as a name is written
+        assert window.current() == "step_on"
+
+        def watch(target):
+            seen.add(window.screens["step_on"].text.text())
+            assert OTHER[0] not in texts(window) and OTHER[1] not in texts(window)
+            return window.current() == target
+
+        qtbot.waitUntil(lambda: watch("scan"), timeout=20000)
+        assert "Please stand on both feet, side by side." in seen  # the one-foot phase
+        qtbot.waitUntil(lambda: window.countdown.text() in ("1", "2", "3"), timeout=5000)
+        qtbot.waitUntil(lambda: watch("walk_offer"), timeout=10000)
+        click(qtbot, button(window, "walk_offer", "Yes, walk"))
+        qtbot.waitUntil(lambda: watch("thanks"), timeout=30000)
+        thanks = window.screens["thanks"]
+        assert thanks.title.text() == "Thank you, Anne!"
+        assert "Your left foot has a normal arch." in thanks.text.text()
+        assert "Your podiatrist will go through it with you." in thanks.text.text()
+        assert window.code_label.text() == "Your visit code: 381 907"
+        queue = store.kiosk_queue()
+        assert [(q["mode"], q["kiosk_code"], q["kiosk_name"]) for q in queue] == [
+            ("static", "381907", "Anne"), ("walk", "381907", "Anne")]
+        assert queue[0]["frames"] == 150  # exactly the 3 s at 50 Hz, nothing of the waiting
+        assert not list((store.folder / "kiosk").iterdir())  # nothing left staged
+        click(qtbot, button(window, "thanks", "Done"))
+        assert window.current() == "welcome" and window.name_edit.text() == ""
+        assert window.code is None and "Anne" not in texts(window)
+    finally:
+        close(window)
+
+
+def test_idle_time_clears_everything(qtbot, store):
+    window = make_window(qtbot, store, emulated([("empty", 1.0)]), idle_s=1.0)
+    try:
+        click(qtbot, button(window, "welcome", "Start"))
+        type_keys(qtbot, window, window.name_edit, "BO")
+        assert window.name_edit.text() == "Bo"
+        qtbot.waitUntil(lambda: window.current() == "welcome", timeout=5000)
+        assert window.name_edit.text() == "" and window.code_edit.text() == ""
+    finally:
+        close(window)
+
+
+def test_identify_asks_for_what_is_missing_and_can_make_a_code(qtbot, store):
+    window = make_window(qtbot, store, emulated([("empty", 1.0)]))
+    try:
+        click(qtbot, button(window, "welcome", "Start"))
+        click(qtbot, button(window, "identify", "Next"))
+        assert window.identify_message.text() == "Please type your first name."
+        type_keys(qtbot, window, window.name_edit, "JO")
+        type_keys(qtbot, window, window.code_edit, "12A3")  # letters do not go into a code
+        assert window.code_edit.text() == "123"
+        click(qtbot, button(window, "identify", "Next"))
+        assert "6 digits" in window.identify_message.text() and window.current() == "identify"
+        click(qtbot, button(window, "identify", "I have no code"))
+        assert len(window.code_edit.text()) == 6 and window.code_edit.text().isdigit()
+        click(qtbot, button(window, "identify", "Next"))
+        assert window.current() == "step_on"
+        click(qtbot, button(window, "step_on", "Cancel"))
+        assert window.current() == "welcome"
+    finally:
+        close(window)
+
+
+def test_leaving_needs_the_pin(qtbot, store):
+    window = make_window(qtbot, store, emulated([("empty", 1.0)]))
+    try:
+        assert window.close() is False and window.isVisible()  # Alt+F4 and the like
+        assert window.current() == "staff"
+        for ch in "1111":
+            click(qtbot, window.pin_keys.keys[ch])
+        assert window.try_pin() is False
+        assert window.pin_message.text() == "That PIN is not right." and window.isVisible()
+        for _ in range(4):
+            window.pin_edit.setText("0000")
+            window.try_pin()
+        assert "Too many wrong PINs" in window.pin_message.text()
+        assert "5 wrong PINs" in store.alerts()[0]["detail"]["message"]
+        window.pin_edit.setText(PIN)
+        assert window.try_pin() is False  # locked for a minute even with the right one
+        window._pin_locked_until = 0.0
+        window.pin_edit.setText(PIN)
+        assert window.try_pin() is True and not window.isVisible()
+    finally:
+        close(window)
+
+
+def test_stepping_off_mid_scan_starts_it_again(qtbot, store):
+    # Steady after 1 s, so the 3 s recording is cut by stepping off at 2.5 s.
+    link = emulated([("stand", 2.5), ("empty", 1.2), ("stand", 8.0), ("empty", 3.0)])
+    window = make_window(qtbot, store, link)
+    try:
+        identify(qtbot, window)
+        qtbot.waitUntil(lambda: window.current() == "scan", timeout=10000)
+        qtbot.waitUntil(lambda: window.current() == "step_on", timeout=10000)
+        assert window.screens["step_on"].text.text().startswith("You stepped off the mat")
+        qtbot.waitUntil(lambda: window.current() in ("walk_offer", "thanks"), timeout=20000)
+        queue = store.kiosk_queue()
+        assert len(queue) == 1 and queue[0]["frames"] == 150  # one whole stance only
+    finally:
+        close(window)
+
+
+def tcp_link(port=0, phases=(("stand", 6.0),), **faults):
+    emulator = MatEmulator(PROFILE, patient_script(list(phases)), rate_hz=50.0,
+                           faults=FaultSpec(**faults))
+    _, port = emulator.start_tcp(port)
+    return emulator, MatLink(PROFILE, f"socket://127.0.0.1:{port}"), port
+
+
+def test_an_unplugged_mat_is_said_kindly_logged_and_reconnected(qtbot, store):
+    emulator, link, port = tcp_link(phases=[("empty", 2.0)], disconnect_at_s=1.0)
+    window = make_window(qtbot, store, link)
+    back = None
+    try:
+        identify(qtbot, window)
+        qtbot.waitUntil(lambda: window.current() == "mat_problem", timeout=10000)
+        assert "not responding" in window.screens["mat_problem"].text.text()
+        assert "stopped answering" in store.alerts()[0]["detail"]["message"]
+        emulator.stop()
+        back, _, _ = tcp_link(port, phases=[("empty", 2.0)])  # plugged in again
+        qtbot.waitUntil(lambda: window.current() == "step_on", timeout=15000)
+        assert window.code == "381907"  # the patient carries on where they were
+        assert store.alerts()[0]["detail"]["message"] == "the kiosk mat is answering again"
+    finally:
+        close(window)
+        for e in (emulator, back):
+            if e is not None:
+                e.stop()
+
+
+def test_a_silent_mat_during_the_scan_stores_nothing_and_recovers(qtbot, store):
+    # The mat goes quiet 2.5 s in (during the recording) for 4 s, then sends again.
+    emulator, link, _ = tcp_link(phases=[("stand", 30.0)], stall_at_s=2.5,
+                                 stall_for_s=4.0)
+    window = make_window(qtbot, store, link, max_wait_s=60.0)
+    try:
+        identify(qtbot, window)
+        qtbot.waitUntil(lambda: window.current() == "mat_problem", timeout=15000)
+        assert store.kiosk_queue() == []  # nothing half-saved
+        assert not list((store.folder / "kiosk").glob("*.ofs"))
+        qtbot.waitUntil(lambda: window.current() in ("step_on", "scan"), timeout=15000)
+        qtbot.waitUntil(lambda: window.current() == "walk_offer", timeout=20000)
+        assert len(store.kiosk_queue()) == 1 and store.kiosk_queue()[0]["frames"] == 150
+    finally:
+        close(window)
+        emulator.stop()
+
+
+def test_a_full_disk_says_so_and_leaves_no_file(qtbot, store, monkeypatch):
+    from orthofit.capture import journal
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(journal.JournalWriter, "append_frame", full)
+    window = make_window(qtbot, store, emulated([("stand", 6.0)]))
+    try:
+        identify(qtbot, window)
+        qtbot.waitUntil(lambda: window.current() == "save_problem", timeout=15000)
+        assert "disk is full" in window.screens["save_problem"].text.text()
+        assert "disk is full" in store.alerts()[0]["detail"]["message"]
+        assert store.kiosk_queue() == []
+        assert not [p for p in (store.folder / "kiosk").iterdir()]
+        click(qtbot, button(window, "save_problem", "Start again"))
+        assert window.current() == "welcome"
+    finally:
+        close(window)
+
+
+def test_starting_after_a_kill_discards_the_half_capture_and_tells_staff(qtbot, store):
+    import numpy as np
+
+    from orthofit.capture.journal import JournalWriter
+    from orthofit.capture.recorder import journal_path_for
+
+    kiosk = KioskStore(store)
+    journal = JournalWriter(journal_path_for(kiosk.staging_path("777777", "Al", "static")),
+                            {"mode": "static"})
+    journal.append_frame(np.zeros((4, 4), np.uint16), 0, None, 0.0)
+    journal.close()
+    window = make_window(qtbot, store, emulated([("empty", 1.0)]))
+    try:
+        assert window.current() == "welcome"
+        assert list((store.folder / "kiosk").iterdir()) == []
+        message = store.alerts()[0]["detail"]["message"]
+        assert message == ("kiosk started after an interruption: discarded an interrupted "
+                           "capture (1 frame)")
+        assert store.kiosk_queue() == []
+    finally:
+        close(window)
