@@ -137,18 +137,23 @@ def test_identify_asks_for_what_is_missing_and_can_make_a_code(qtbot, store):
     try:
         click(qtbot, button(window, "welcome", "Start"))
         click(qtbot, button(window, "identify", "Next"))
-        assert window.identify_message.text() == "Please type your first name."
-        type_keys(qtbot, window, window.name_edit, "JO")
+        assert "6 digits" in window.identify_message.text() and window.current() == "identify"
         type_keys(qtbot, window, window.code_edit, "12A3")  # letters do not go into a code
         assert window.code_edit.text() == "123"
-        click(qtbot, button(window, "identify", "Next"))
-        assert "6 digits" in window.identify_message.text() and window.current() == "identify"
         click(qtbot, button(window, "identify", "I have no code"))
         assert len(window.code_edit.text()) == 6 and window.code_edit.text().isdigit()
+        click(qtbot, button(window, "identify", "Next"))  # a code made here needs the name
+        assert window.identify_message.text().startswith("Please type your first name")
+        type_keys(qtbot, window, window.name_edit, "JO")
         click(qtbot, button(window, "identify", "Next"))
-        assert window.current() == "step_on"
+        assert window.current() == "step_on" and window.name == "Jo"
         click(qtbot, button(window, "step_on", "Cancel"))
         assert window.current() == "welcome"
+        # A code from the desktop is enough on its own: it names the patient already.
+        click(qtbot, button(window, "welcome", "Start"))
+        type_keys(qtbot, window, window.code_edit, "654321")
+        click(qtbot, button(window, "identify", "Next"))
+        assert window.current() == "step_on" and (window.code, window.name) == ("654321", "")
     finally:
         close(window)
 

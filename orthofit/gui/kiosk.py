@@ -131,22 +131,23 @@ class KioskWindow(QWidget):
         self.staff_button.clicked.connect(lambda: self.show_screen("staff"))
         s.layout().addWidget(self.staff_button, 0, Qt.AlignmentFlag.AlignRight)
 
-        s = self._screen("identify", "Your name and visit code", Pictogram("card"),
-                         "Type your first name and the 6-digit code from your appointment. "
-                         "No code? Tap \u201cI have no code\u201d.", picture_share=0.2)
-        self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("First name")
-        self.name_edit.setMaxLength(40)
+        s = self._screen("identify", "Your visit code and name", Pictogram("card"),
+                         "Type the 6-digit code from your appointment slip, and your first "
+                         "name. No code? Tap \u201cI have no code\u201d.", picture_share=0.2)
         self.code_edit = QLineEdit()
         self.code_edit.setPlaceholderText("Visit code (6 digits)")
         self.code_edit.setMaxLength(7)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("First name")
+        self.name_edit.setMaxLength(40)
         self.identify_message = QLabel("")
         self.identify_message.setObjectName("small")
         self.identify_message.setWordWrap(True)
         self.keyboard = Keyboard()
-        for w in (self.name_edit, self.code_edit, self.identify_message, self.keyboard):
+        for w in (self.code_edit, self.name_edit, self.identify_message, self.keyboard):
             s.extra.addWidget(w)
-        self._field = self.name_edit
+        self._field = self.code_edit  # the code comes first
+        self._made_code: str | None = None
         for edit in (self.name_edit, self.code_edit):
             edit.installEventFilter(self)
         self.keyboard.key.connect(self._key)
@@ -253,21 +254,27 @@ class KioskWindow(QWidget):
 
     def _no_code(self) -> None:
         self.code = new_code()
+        self._made_code = self.code
         self.code_edit.setText(self.code)
         self.identify_message.setText("We made a new code for you; you will see it at the "
-                                      "end. Tap Next.")
+                                      "end. Type your first name, then tap Next.")
+        self._field = self.name_edit
+        self.keyboard.show_letters(True)
 
     def _identified(self) -> None:
         name = self.name_edit.text().strip()
         code = clean_code(self.code_edit.text())
-        if not name:
-            self.identify_message.setText("Please type your first name.")
-            self._field = self.name_edit
-            return
         if code is None:
             self.identify_message.setText("A visit code has 6 digits. No code? Tap "
                                           "\u201cI have no code\u201d.")
             self._field = self.code_edit
+            return
+        # A code the desktop issued names the patient already; a code made here needs the
+        # name, or the podiatrist could not tell whose scan it is.
+        if not name and code == self._made_code:
+            self.identify_message.setText("Please type your first name, so that we know the "
+                                          "scan is yours.")
+            self._field = self.name_edit
             return
         self.name, self.code = name, code
         self.identify_message.setText("")
@@ -504,7 +511,7 @@ class KioskWindow(QWidget):
         for edit in (self.name_edit, self.code_edit, self.pin_edit):
             edit.clear()
         self.identify_message.setText("")
-        self._field = self.name_edit
+        self._field, self._made_code = self.code_edit, None
         # Hidden screens keep their text: the next patient must find nothing of this one.
         for label in (self.countdown, self.code_label, self.screens["thanks"].text,
                       self.screens["save_problem"].text):
