@@ -246,13 +246,37 @@ def test_kiosk_code_for_a_patient(window, qtbot, messages):
     pid = pid_of(window.store, "Newfoot")
     view.show_patient(pid)
     qtbot.mouseClick(view.kiosk_code, CLICK)
-    text = messages["information"][0]
+    box = view._code_box
+    text = box.text()
     assert "Give this code to the patient" in text
     code = window.store.audit_trail(1)[0]["detail"]["code"]
     assert f"{code[:3]} {code[3:]}" in text
     assert window.store.kiosk_code_patient(code) == pid
+    box.close()
     view.new_patient()
     assert not view.kiosk_code.isEnabled()
+
+
+def test_the_printed_slip_carries_the_code_and_nothing_personal(window, monkeypatch):
+    import io
+
+    from pypdf import PdfReader
+    from PyQt6.QtGui import QDesktopServices
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url))
+    window.store.set_settings(clinic_name="Riverside Podiatry")
+    view = window.patients
+    view.show_patient(pid_of(window.store, "Newfoot"))
+    path = view.print_slip("381907")
+    assert opened and opened[0].toLocalFile() == str(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    page = PdfReader(io.BytesIO(path.read_bytes())).pages[0]
+    fonts = [f.get_object() for f in page["/Resources"]["/Font"].values()]
+    assert fonts and all("/FontFile2" in f["/FontDescriptor"].get_object() for f in fonts)
+    text = page.extract_text()
+    assert "381 907" in text and "Riverside Podiatry" in text and "tap Start" in text
+    assert "Nora" not in text and "Newfoot" not in text
 
 
 def widget_texts(root):

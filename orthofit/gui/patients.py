@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from pathlib import Path
+
+from PyQt6.QtCore import Qt, QUrl, pyqtSignal
+from PyQt6.QtGui import QDesktopServices
 from PyQt6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -198,13 +201,34 @@ class PatientsView(QWidget):
             QMessageBox.warning(self, "No kiosk code", str(exc))
             return None
         spaced = f"{code[:3]} {code[3:]}"  # read out in two halves, like a phone number
-        QMessageBox.information(
-            self, "Kiosk code",
-            f"<p>Give this code to the patient:</p><p style='font-size:32pt'><b>{spaced}</b>"
-            "</p><p>They type it at the kiosk; their scan then waits under this patient's "
-            "name in the Kiosk scans tab.</p>")
+        box = QMessageBox(QMessageBox.Icon.Information, "Kiosk code",
+                          f"<p>Give this code to the patient:</p><p style='font-size:32pt'>"
+                          f"<b>{spaced}</b></p><p>They type it at the kiosk; their scan then "
+                          "waits under this patient's name in the Kiosk scans tab.</p>",
+                          QMessageBox.StandardButton.Close, self)
+        slip = box.addButton("Print a slip...", QMessageBox.ButtonRole.ActionRole)
+        slip.clicked.disconnect()  # keep the box open while the slip opens
+        slip.clicked.connect(lambda: self.print_slip(code))
+        self._code_box = box  # tests close it
+        box.open()
         self.status.setText(f"Kiosk code {spaced} issued.")
         return code
+
+    def print_slip(self, code: str) -> Path:
+        """Write the code slip (A6 PDF, owner-only) and open it in the system's viewer."""
+        import datetime as dt
+        import tempfile
+
+        from orthofit.io.ofs import write_atomic
+        from orthofit.report.slip import code_slip_pdf
+
+        pdf = code_slip_pdf(code, clinic=self.store.settings()["clinic_name"],
+                            date=dt.date.today().isoformat())
+        folder = Path(tempfile.mkdtemp(prefix="orthofit-slip-"))  # 0700, the user's alone
+        path = write_atomic(folder / f"kiosk-code-{code}.pdf", lambda fh: fh.write(pdf))
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.status.setText(f"The slip for code {code[:3]} {code[3:]} is open for printing.")
+        return path
 
     def _open_scan(self, item: QTreeWidgetItem) -> None:
         scan_id = item.data(0, Qt.ItemDataRole.UserRole)
