@@ -365,3 +365,11 @@ def test_a_queued_scan_is_nobodys_until_attached(window, qtbot):
     store.attach_scan(queued, store.visit_today(ben))
     window.open_scan(queued)
     assert window._patient_name() == "Ben Archer" and window._diabetic() is True
+
+
+def test_a_new_patient_form_chooses_nobody(window):
+    ben = pid_of(window.store, "Archer")
+    window.patients.show_patient(ben)
+    assert window.patient_id == ben and window.kiosk_view.patient_id == ben
+    window.patients.new_patient()
+    assert window.patient_id is None and window.kiosk_view.patient_id is None

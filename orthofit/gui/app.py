@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.patient_id: int | None = None
         self.patients.scan_opened.connect(self.open_scan)
         self.patients.patient_selected.connect(self._patient_selected)
+        self.patients.patient_cleared.connect(self._patient_cleared)
         self.proposal_view.changed.connect(self._proposal_changed)
         self.capture_view.recorded.connect(self._recorded)
         self.kiosk_view.attached.connect(self.patients.show_patient)
@@ -138,6 +139,11 @@ class MainWindow(QMainWindow):
         self.patient_id = patient_id
         self.compare_view.show_patient(patient_id)
         self.kiosk_view.show_patient(patient_id)
+
+    def _patient_cleared(self) -> None:
+        """Nobody is chosen: a capture is not filed and the queue attaches to nobody."""
+        self.patient_id = None
+        self.kiosk_view.show_patient(None)
 
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.kiosk_view:

@@ -85,6 +85,8 @@ class PatientsView(QWidget):
 
     scan_opened = pyqtSignal(int)
     patient_selected = pyqtSignal(int)
+    #: The form was cleared for a new patient: nobody is chosen any more.
+    patient_cleared = pyqtSignal()
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -170,6 +172,7 @@ class PatientsView(QWidget):
         """Clear the form for a new patient."""
         self.current = None
         self.kiosk_code.setEnabled(False)  # a code needs a stored patient
+        self.patient_cleared.emit()
         self.form.load({"first_name": "", "last_name": "", "conditions": []})
         self.history.clear()
         self.form.first.setFocus()
