@@ -373,3 +373,19 @@ def test_a_new_patient_form_chooses_nobody(window):
     assert window.patient_id == ben and window.kiosk_view.patient_id == ben
     window.patients.new_patient()
     assert window.patient_id is None and window.kiosk_view.patient_id is None
+
+
+def test_times_are_shown_in_local_time(monkeypatch):
+    import time
+
+    from orthofit.gui.timefmt import local_time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        assert local_time("2026-11-21T07:05:00+00:00") == "2026-11-21 08:05"  # CET, +1 h
+        assert local_time("2026-07-01T23:30:00+00:00") == "2026-07-02 01:30"  # CEST, +2 h
+        assert local_time("not a time") == "not a time"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

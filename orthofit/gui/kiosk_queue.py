@@ -7,7 +7,6 @@ wrong PINs) below the queue.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from PyQt6.QtCore import Qt, pyqtSignal
@@ -26,23 +25,13 @@ from PyQt6.QtWidgets import (
 )
 
 from orthofit.errors import OrthofitError
+from orthofit.gui.timefmt import local_time
 from orthofit.store import Store, StoreError
 
 COLUMNS = ("Recorded", "Name typed", "Visit code", "Trial", "Frames", "Code issued for")
 #: How many of the latest kiosk alerts are listed.
 ALERTS_SHOWN = 8
 NO_PATIENT_TIP = "Choose a patient in the Patients tab first."
-
-
-def local_time(iso_utc: str) -> str:
-    """An ISO 8601 time (UTC, as the store writes it) as local ``YYYY-MM-DD HH:MM``."""
-    try:
-        when = dt.datetime.fromisoformat(iso_utc)
-    except (TypeError, ValueError):
-        return str(iso_utc)  # shown as stored rather than hidden
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _name(patient: dict) -> str:

@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from orthofit.gui.timefmt import local_time
 from orthofit.store import Store, StoreError
 
 SEXES = ("", "female", "male", "other")
@@ -159,7 +160,7 @@ class PatientsView(QWidget):
             v = QTreeWidgetItem([f"Visit {visit['date']}", visit.get("notes") or ""])
             for scan in visit["scans"]:
                 s = QTreeWidgetItem([f"Scan {scan['id']}", f"{scan['mode']}, "
-                                     f"{scan['frames']} frames, {scan['recorded']}"])
+                                     f"{scan['frames']} frames, {local_time(scan['recorded'])}"])
                 s.setData(0, Qt.ItemDataRole.UserRole, scan["id"])
                 v.addChild(s)
             self.history.addTopLevelItem(v)
