@@ -285,3 +285,19 @@ def test_starting_after_a_kill_discards_the_half_capture_and_tells_staff(qtbot, 
         assert store.kiosk_queue() == []
     finally:
         close(window)
+
+
+def test_no_walk_then_the_thank_you_screen_returns_to_welcome_by_itself(qtbot, store):
+    window = make_window(qtbot, store, emulated([("empty", 0.5), ("stand", 8.0)]), thanks_s=1.0)
+    try:
+        identify(qtbot, window, name="", code="246810")  # a code from the desktop suffices
+        qtbot.waitUntil(lambda: window.current() == "walk_offer", timeout=20000)
+        click(qtbot, button(window, "walk_offer", "No, thank you"))
+        assert window.current() == "thanks"
+        assert window.screens["thanks"].title.text() == "Thank you!"
+        assert [(q["mode"], q["kiosk_code"], q["kiosk_name"]) for q in store.kiosk_queue()] == [
+            ("static", "246810", None)]
+        qtbot.waitUntil(lambda: window.current() == "welcome", timeout=5000)
+        assert window.code is None and window.screens["thanks"].text.text() == ""
+    finally:
+        close(window)

@@ -299,7 +299,7 @@ class KioskWindow(QWidget):
         """Stop the capture, the reader and the timers (the kiosk is closing)."""
         for timer in (self.tick_timer, self.reconnect_timer, self.idle_timer, self.thanks_timer):
             timer.stop()
-        self._cancel_job()
+        self._cancel_job(reopen=False)
         if self.reader is not None:
             self.reader.stop()
             self.reader = None
@@ -427,13 +427,14 @@ class KioskWindow(QWidget):
         self.job.start()
         return None
 
-    def _cancel_job(self) -> None:
+    def _cancel_job(self, *, reopen: bool = True) -> None:
         job, self.job = self.job, None
         if job is not None:
             job.stop_event.set()
             job.join(5.0)
             self.kiosk.discard(job.path)
-            self._reopen()
+            if reopen:  # the capture stopped the reader; the kiosk goes on watching the mat
+                self._reopen()
 
     def _reopen(self) -> None:
         """A capture stops its reader; the next step needs a fresh one."""
