@@ -25,9 +25,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from orthofit.capture.link import MatLink
 from orthofit.capture.modes import trigger_for
 from orthofit.capture.recorder import CaptureError, CaptureResult, capture
-from orthofit.drivers.emulator import MatEmulator, foot_model_frames
+from orthofit.drivers.emulator import foot_model_frames
 from orthofit.drivers.reader import MatReader
 from orthofit.errors import OrthofitError
 from orthofit.gui.matview import LiveMat
@@ -86,7 +87,7 @@ class CaptureView(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(33)  # ~30 pictures a second; the mat may run faster
         self.timer.timeout.connect(self._tick)
-        self.emulator: MatEmulator | None = None
+        self.link: MatLink | None = None  # the chosen mat, or the emulator
         self.reader: MatReader | None = None
         self._worker: threading.Thread | None = None
         self._result: CaptureResult | Exception | None = None
@@ -127,14 +128,11 @@ class CaptureView(QWidget):
             if port == EMULATOR:
                 rec = foot_model_frames(profile, self.foot.currentText(),
                                         self.mode.currentText(), rate_hz=50.0)
-                self.emulator = MatEmulator(profile, rec.frames, rate_hz=50.0,
-                                            wait_for_start=True)
-                port = self.emulator.start_pty()
+                self.link = MatLink(profile, frames_kpa=rec.frames)
             else:
+                self.link = MatLink(profile, port)
                 self._target = (port, profile.name)  # a real mat: reconnect if it goes away
-            self.reader = MatReader(port, profile)
-            self.reader.start()
-            self.reader.wait_open()
+            self.reader = self.link.open()
         except OrthofitError as exc:
             self.message.setText(str(exc))
             self._target = None
@@ -151,9 +149,9 @@ class CaptureView(QWidget):
         self.reconnect_timer.stop()
         if self.reader is not None:
             self.reader.stop()
-        if self.emulator is not None:
-            self.emulator.stop()
-        self.reader = self.emulator = None
+        if self.link is not None:
+            self.link.close()
+        self.reader = self.link = None
         self.connect_button.setText("Connect")
         self.record_button.setEnabled(False)
         self.health.setText("Not connected.")
@@ -217,9 +215,7 @@ class CaptureView(QWidget):
             return
         port, profile_name = self._target
         try:
-            reader = MatReader(port, load_mat_profile(profile_name))
-            reader.start()
-            reader.wait_open(2.0)
+            reader = MatLink(load_mat_profile(profile_name), port).open(2.0)
         except OrthofitError:
             return  # still away; the timer tries again
         self.reconnect_timer.stop()

@@ -308,11 +308,9 @@ class KioskWindow(QWidget):
     def _mat_down(self, why: str) -> None:
         if self.mat_ok:
             self.mat_ok = False
-            current = self.current()
-            self._resume = current if current in ("step_on", "scan", "walk") and self.code \
-                else ("welcome" if current != "mat_problem" else self._resume)
-            if self._resume == "scan":
-                self._resume = "step_on"
+            # A patient mid-way goes back to stepping on (or to the walk); anyone else starts over.
+            back = {"step_on": "step_on", "scan": "step_on", "walk": "walk"}
+            self._resume = back.get(self.current(), "welcome") if self.code else "welcome"
             self.kiosk.alert(f"the kiosk mat stopped answering: {why}")
             self.show_screen("mat_problem")
         if not self.reconnect_timer.isActive():  # (re)starting it every tick would never fire
