@@ -1,10 +1,11 @@
 """The ``orthofit`` command line.
 
-``orthofit analyze PATH... [--pitch-mm R[xC]] [--rate-hz HZ] [--json]`` prints a summary per
-scan, or one JSON object per scan and line. A path that cannot be read prints an error (a JSON
-``{"path", "error"}`` object with ``--json``); the other paths still run and the exit status is
-1 at the end. No traceback reaches the user: expected problems are explained, and an unexpected
-one is reported in one line with a pointer to ``--debug``.
+``orthofit analyze PATH... [--pitch-mm R[xC]] [--rate-hz HZ] [--json] [--combine]`` prints a
+summary per scan, or one JSON object per scan and line; ``--combine`` analyses the scans as the
+trials of one visit (one object for the walks, one for the standing trials). A path that cannot
+be read prints an error (a JSON ``{"path", "error"}`` object with ``--json``); the other paths
+still run and the exit status is 1 at the end. No traceback reaches the user: expected problems
+are explained, and an unexpected one is reported in one line with a pointer to ``--debug``.
 """
 
 from __future__ import annotations
@@ -65,31 +66,49 @@ def _fmt(value: Any, unit: str = "", digits: int = 2) -> str:
     return f"{value}{unit}"
 
 
+def _spread(foot: dict[str, Any], key: str, digits: int) -> str:
+    """``(IQR a-b, n)`` of a measure over a foot's steps, when it has several."""
+    st = (foot.get("stats") or {}).get(key)
+    if not st or st.get("n", 0) < 2:
+        return ""
+    return f" (IQR {st['q1']:.{digits}f}-{st['q3']:.{digits}f}, n {st['n']})"
+
+
+def _class_text(foot: dict[str, Any], key: str) -> str:
+    value = foot.get(key) or "n/a"
+    if value == "uncertain" and foot.get(f"{key.split('_')[0]}_reason"):
+        return f"uncertain ({foot[key.split('_')[0] + '_reason']})"
+    if foot.get(f"{key.split('_')[0]}_borderline"):
+        value += " (borderline)"
+    return value
+
+
 def summary_text(path: str, result: dict[str, Any]) -> str:
-    """Human-readable summary of one analysed scan (the JSON's content, in words)."""
+    """Human-readable summary of one analysis (the JSON's content, in words)."""
     rec = result["recording"]
-    lines = [
-        f"{path}",
-        f"  {rec['frames']} frame(s) of {rec['rows']} x {rec['cols']} sensels, "
-        f"pitch {rec['pitch_mm'][0]:g} x {rec['pitch_mm'][1]:g} mm"
-        + (f", {rec['rate_hz']:g} Hz" if rec.get("rate_hz") else "")
-        + f"; mode {result['mode']}; noise threshold {result['threshold_kpa']:.1f} kPa",
-    ]
+    trials = result.get("trials") or []
+    head = (f"  {rec['frames']} frame(s) of {rec['rows']} x {rec['cols']} sensels, "
+            f"pitch {rec['pitch_mm'][0]:g} x {rec['pitch_mm'][1]:g} mm"
+            + (f", {rec['rate_hz']:g} Hz" if rec.get("rate_hz") else ""))
+    if len(trials) > 1:
+        head = f"  {len(trials)} trials analysed together ({', '.join(t['label'] for t in trials)})"
+    lines = [f"{path}", head + f"; mode {result['mode']}; noise threshold "
+             f"{result['threshold_kpa']:.1f} kPa"]
     if not result["feet"]:
         lines.append("  no foot analysed")
     for foot in result["feet"]:
-        arch = foot.get("arch_type") or "n/a"
-        if foot.get("arch_borderline"):
-            arch += " (borderline)"
-        pron = foot.get("pronation") or "n/a"
-        if foot.get("pronation_borderline"):
-            pron += " (borderline)"
+        pron = _class_text(foot, "pronation")
         basis = {"cpei": "from CPEI", "medial_lateral_balance": "from medial/lateral load"}.get(
             foot.get("pronation_basis") or "", "")
+        unit = "step(s)" if result["mode"] == "walk" else "print(s)"
+        left_out = foot.get("n_steps_left_out") or 0
         lines += [
-            f"  {foot['side'].upper()} foot ({foot['n_steps']} complete print(s))",
-            f"    arch index      {_fmt(foot['arch_index'], digits=3):>8}   arch: {arch}",
-            f"    CPEI            {_fmt(foot['cpei'], ' %', 1):>8}   rolling: {pron} {basis}",
+            f"  {foot['side'].upper()} foot ({foot['n_steps']} complete {unit}"
+            + (f", {left_out} left out" if left_out else "") + ")",
+            f"    arch index      {_fmt(foot['arch_index'], digits=3):>8}"
+            f"{_spread(foot, 'arch_index', 3)}   arch: {_class_text(foot, 'arch_type')}",
+            f"    CPEI            {_fmt(foot['cpei'], ' %', 1):>8}{_spread(foot, 'cpei', 1)}"
+            f"   rolling: {pron} {basis}".rstrip(),
             f"    Chippaux-Smirak {_fmt(foot['chippaux_smirak_pct'], ' %', 1):>8}   "
             f"Staheli {_fmt(foot['staheli'], digits=2)}",
             f"    length {_fmt(foot['foot_length_mm'], ' mm', 0)}, width "
@@ -102,6 +121,7 @@ def summary_text(path: str, result: dict[str, Any]) -> str:
                else ""),
         ]
         lines += [f"    ! {flag}" for flag in foot["flags"]]
+        lines += [f"    note: {note}" for note in foot.get("notes", [])]
     bal = result.get("balance")
     if bal:
         lines.append(
@@ -121,8 +141,46 @@ def summary_text(path: str, result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _write_result(label: str, result: dict[str, Any], args: argparse.Namespace,
+                  out: TextIO, paths: list[str] | None = None) -> None:
+    if args.json:
+        head: dict[str, Any] = {"path": label}
+        if paths is not None:
+            head = {"path": label, "paths": paths, "combined": True}
+        out.write(json.dumps({**head, **result}, allow_nan=False) + "\n")
+    else:
+        out.write(summary_text(label, result) + "\n\n")
+    out.flush()
+
+
+def _combine(loaded: list[tuple[str, Any]], thresholds: Any, args: argparse.Namespace,
+             out: TextIO) -> None:
+    """Analyse the loaded scans as one visit: the walks together, the standing trials together."""
+    import orthofit
+    from orthofit.analysis import AnalysisError
+
+    groups = [loaded]
+    try:
+        result = orthofit.analyze_trials([r for _, r in loaded], thresholds=thresholds,
+                                         labels=[Path(p).name for p, _ in loaded])
+        results = [(loaded, result)]
+    except AnalysisError as exc:
+        if not exc.modes:
+            raise
+        walks = [item for item, m in zip(loaded, exc.modes, strict=True) if m == "walk"]
+        rest = [item for item, m in zip(loaded, exc.modes, strict=True) if m != "walk"]
+        groups = [g for g in (walks, rest) if g]
+        results = [(g, orthofit.analyze_trials([r for _, r in g], thresholds=thresholds,
+                                               labels=[Path(p).name for p, _ in g]))
+                   for g in groups]
+    for group, result in results:
+        paths = [str(p) for p, _ in group]
+        label = " + ".join(paths) if len(paths) <= 3 else f"{paths[0]} and {len(paths) - 1} more"
+        _write_result(label, result.to_dict(series=args.series), args, out, paths)
+
+
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
-    """Analyse every path; return non-zero when any failed."""
+    """Analyse every path (or, with --combine, all of them as one visit); non-zero if any failed."""
     import orthofit
     from orthofit.io.profiles import load_thresholds
 
@@ -132,9 +190,13 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
         print(f"orthofit: {exc}", file=sys.stderr)
         return EXIT_USAGE
     failed = False
+    loaded = []
     for path in args.paths:
         try:
             rec = orthofit.load(path, pitch_mm=args.pitch_mm, rate_hz=args.rate_hz)
+            if args.combine:
+                loaded.append((str(path), rec))
+                continue
             result = orthofit.analyze(rec, thresholds=thresholds).to_dict(series=args.series)
         except OrthofitError as exc:
             failed = True
@@ -148,11 +210,9 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
             if args.debug:
                 raise
             continue
-        if args.json:
-            out.write(json.dumps({"path": str(path), **result}, allow_nan=False) + "\n")
-        else:
-            out.write(summary_text(str(path), result) + "\n\n")
-        out.flush()
+        _write_result(str(path), result, args, out)
+    if loaded:
+        _combine(loaded, thresholds, args, out)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -224,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave per-frame force curves and COP paths out of the JSON")
     p.add_argument("--thresholds", default="default", metavar="NAME|FILE",
                    help="threshold profile: a shipped name or a .toml path (default: default)")
+    p.add_argument("--combine", action="store_true",
+                   help="analyse the scans as the trials of one visit: each foot judged from "
+                        "all its steps (walks together, standing trials together)")
     p.set_defaults(func=cmd_analyze)
     p = sub.add_parser("import", help="convert a vendor export (or .npy) into an .ofs scan",
                        description="Read Tekscan .asf/.csv, Novel emed .lst, XSENSOR .csv (or "

@@ -38,6 +38,10 @@ def _with_clinic_calibration(profile: Any, use: bool) -> tuple[Any, np.ndarray |
         applied["scale"] = cal["scale"]
     if cal["zero_map"] is not None:
         applied["zeroed"] = cal["info"].get("zeroed")
+    if cal["info"].get("noise_kpa") is not None:
+        # The noise measured when the mat was zeroed sets its noise threshold in the analysis.
+        profile = profile.with_noise(float(cal["info"]["noise_kpa"]))
+        applied["noise_kpa"] = profile.noise_kpa
     return profile, cal["zero_map"], applied
 
 
@@ -179,7 +183,12 @@ def cmd_emulate(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_calibrate(args: argparse.Namespace, out: TextIO) -> int:
     """Zero a mat, or check it against a known body weight."""
-    from orthofit.capture.calibration import tare_is_plausible, tare_map, weight_check
+    from orthofit.capture.calibration import (
+        empty_noise_kpa,
+        tare_is_plausible,
+        tare_map,
+        weight_check,
+    )
     from orthofit.capture.modes import trigger_for
     from orthofit.capture.recorder import capture
     from orthofit.drivers.reader import MatReader
@@ -200,8 +209,11 @@ def cmd_calibrate(args: argparse.Namespace, out: TextIO) -> int:
         problem = tare_is_plausible(rec.raw_counts, base.max_count)
         if problem:
             raise OrthofitError(problem)
-        path = save_mat_calibration(base.name, zero_map=tare_map(rec.raw_counts))
-        out.write(f"zeroed '{base.name}' from {rec.n_frames} frames; saved to {path}\n")
+        noise = empty_noise_kpa(rec.raw_counts, base.calibration)
+        path = save_mat_calibration(base.name, zero_map=tare_map(rec.raw_counts),
+                                    noise_kpa=noise)
+        out.write(f"zeroed '{base.name}' from {rec.n_frames} frames (empty-mat noise "
+                  f"{noise:g} kPa); saved to {path}\n")
         return EXIT_OK
     if not args.kg:
         raise OrthofitError("the weight check needs the person's mass: --kg KG")

@@ -33,16 +33,18 @@ def _reports(args: argparse.Namespace) -> Any:
     from orthofit.io.profiles import load_insole_rules, load_thresholds
     from orthofit.report.make import build_reports
 
-    rec = load(args.scan, pitch_mm=args.pitch_mm, rate_hz=args.rate_hz)
+    recs = [load(path, pitch_mm=args.pitch_mm, rate_hz=args.rate_hz) for path in args.scans]
+    rec = recs[0]
     date = args.date or dt.date.today().isoformat()
     recorded = rec.metadata.get("capture", {}).get("started") if isinstance(
         rec.metadata.get("capture"), dict) else None
-    info = {"date": date, "file": Path(args.scan).name, "patient_name": args.patient_name,
+    names = [Path(p).name for p in args.scans]
+    info = {"date": date, "file": ", ".join(names), "patient_name": args.patient_name,
             "clinic": args.clinic, "recorded": recorded or "-"}
-    return build_reports(rec, thresholds=load_thresholds(args.thresholds),
+    return build_reports(recs, thresholds=load_thresholds(args.thresholds),
                          rules=load_insole_rules(args.rules),
                          proposal=_load_proposal(getattr(args, "proposal", None)), info=info,
-                         diabetic=args.diabetic, knee_oa=args.knee_oa)
+                         diabetic=args.diabetic, knee_oa=args.knee_oa, labels=names)
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
@@ -79,7 +81,9 @@ def cmd_propose(args: argparse.Namespace, out: TextIO) -> int:
 def _common(p: argparse.ArgumentParser) -> None:
     from orthofit.cli import _positive, parse_pitch
 
-    p.add_argument("scan", help="a scan (.ofs, .npy with --pitch-mm, vendor export)")
+    p.add_argument("scans", nargs="+", metavar="SCAN",
+                   help="a scan (.ofs, .npy with --pitch-mm, vendor export); several trials of "
+                        "one visit (all walks, or all standing) are analysed together")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--patient-name", default=None, help="printed on the reports only")
     p.add_argument("--clinic", default=None, help="clinic name for the report header")

@@ -28,6 +28,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.spatial import ConvexHull
 
 from orthofit.model import Recording
 
@@ -119,7 +120,7 @@ def named_foot(kind: str, length_mm: float = 250.0) -> FootShape:
         "cavus": FootShape(midfoot_fraction=-0.25, medial_bias=-0.6, cop_bow_mm=33.0),
         "normal": FootShape(),
         "planus": FootShape(
-            midfoot_fraction=0.92, forefoot_width_mm=100.0, medial_bias=0.5, cop_bow_mm=7.0
+            midfoot_fraction=0.92, forefoot_width_mm=100.0, medial_bias=0.7, cop_bow_mm=7.0
         ),
     }
     if kind not in presets:
@@ -252,6 +253,31 @@ def width_at(shape: FootShape, u_mm: float, *, toes: bool = True, step_mm: float
     return float(v[inside].max() - v[inside].min() + step_mm)
 
 
+def foot_width_at(shape: FootShape, u_mm: float, *, step_mm: float = 0.25) -> float:
+    """Width in mm of the foot at ``u_mm``: of the print's convex hull there (toes included).
+
+    The CPEI divides by this width (see :func:`orthofit.analysis.gait.cpei_pct`).
+    """
+    uu, vv = _grid(step_mm, shape)
+    inside = toeless_mask(shape, uu, vv)
+    if shape.toes:
+        inside |= np.any(_toe_masks(shape, uu, vv), axis=0)
+    # Each row of the grid contributes its two ends (the hull of those is the print's hull).
+    rows_hit = inside.any(axis=1)
+    first = np.argmax(inside, axis=1)
+    last = inside.shape[1] - 1 - np.argmax(inside[:, ::-1], axis=1)
+    u = uu[rows_hit, 0]
+    v_lo = vv[rows_hit, first[rows_hit]] - step_mm / 2
+    v_hi = vv[rows_hit, last[rows_hit]] + step_mm / 2
+    pts = np.concatenate([np.stack([u, v_lo], axis=1), np.stack([u, v_hi], axis=1)])
+    hull = pts[ConvexHull(pts).vertices]
+    crossings = []
+    for (u0, v0), (u1, v1) in zip(hull, np.roll(hull, -1, axis=0), strict=True):
+        if (u0 - u_mm) * (u1 - u_mm) <= 0 and u0 != u1:
+            crossings.append(v0 + (u_mm - u0) * (v1 - v0) / (u1 - u0))
+    return float(max(crossings) - min(crossings)) if crossings else 0.0
+
+
 def exact_chippaux_smirak(shape: FootShape, step_mm: float = 0.2) -> float:
     """Exact Chippaux-Smirak index (narrowest midfoot width / widest forefoot width, x100 %)."""
     uu, vv = _grid(step_mm, shape)
@@ -295,14 +321,17 @@ def cop_path_v(shape: FootShape, u: np.ndarray) -> np.ndarray:
 
 
 def exact_cpei(shape: FootShape, path_uv: np.ndarray | None = None) -> float:
-    """Exact CPEI (Song 1996) in % of the print's width at two thirds of the foot length.
+    """Exact CPEI (Song 1996) in % of the foot's width at two thirds of the foot length.
+
+    The width is that of the print's convex hull (:func:`foot_width_at`), as the analysis
+    measures it.
 
     With ``path_uv`` (the COP points a step actually went through, foot coordinates), the
     construction line joins its first and last points, as in Song's definition; without it, the
     prescribed path's own end points are used (the excursion is then ``cop_bow_mm``).
     """
     level = 2.0 / 3.0 * shape.length_mm
-    width = width_at(shape, level)
+    width = foot_width_at(shape, level)
     if path_uv is None:
         return float(100.0 * shape.cop_bow_mm / width)
     path_uv = np.asarray(path_uv, dtype=float)
@@ -755,12 +784,12 @@ def static_trial(kind: str = "normal", *, mat: Mat | None = None, duration_s: fl
 
 def walk_trial(kind: str = "normal", *, mat: Mat | None = None, rate_hz: float = 100.0,
                n_steps: int = 3, body_mass_kg: float = 70.0, noise_kpa: float = 1.0,
-               seed: int = 0, step_length_mm: float = 620.0, **sensor: object,
-               ) -> tuple[Recording, dict]:
+               seed: int = 0, step_length_mm: float = 620.0, first_side: str = "left",
+               **sensor: object) -> tuple[Recording, dict]:
     """Walk toward row 0 along a 2 m x 0.56 m plate (394 x 110 sensels at 5.08 mm by default).
 
-    Steps alternate left and right, 6 degrees toe-out, about 9 cm apart side to side, a step every
-    0.55 s with 0.66 s of stance, all fully on the plate.
+    Steps alternate left and right (``first_side`` first), 6 degrees toe-out, about 9 cm apart
+    side to side, a step every 0.55 s with 0.66 s of stance, all fully on the plate.
     """
     mat = mat or Mat(394, 110, (5.08, 5.08))
     shape = named_foot(kind)
@@ -768,8 +797,9 @@ def walk_trial(kind: str = "normal", *, mat: Mat | None = None, rate_hz: float =
     mid_x = mat.cols * mat.pitch_mm[1] / 2
     first_heel_y = height / 2 + (n_steps - 1) * step_length_mm / 2 + shape.length_mm / 2
     steps = []
+    other = "right" if first_side == "left" else "left"
     for i in range(n_steps):
-        side = "left" if i % 2 == 0 else "right"
+        side = first_side if i % 2 == 0 else other
         sgn = -1 if side == "left" else 1
         place = Placement((mid_x + sgn * 45.0, first_heel_y - i * step_length_mm), sgn * 6.0, side)
         steps.append(Step(shape, place, t_on_s=0.05 + 0.55 * i))

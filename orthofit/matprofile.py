@@ -127,6 +127,10 @@ class MatProfile:
         Largest raw value of the protocol (255 for bytes, 65535 for 16-bit samples).
     notes : str
         Where the numbers come from, what is nominal.
+    noise_kpa : float or None
+        Standard deviation (kPa) of an empty sensel's reading, when known (measured when the
+        mat is zeroed). The analysis sets this mat's noise threshold from it, the same for
+        every trial; unknown, it is estimated from each recording.
     """
 
     name: str
@@ -139,6 +143,7 @@ class MatProfile:
     calibration: Calibration
     max_count: int = 65535
     notes: str = ""
+    noise_kpa: float | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MatProfile:
@@ -183,11 +188,16 @@ class MatProfile:
             raise bad("a lookup calibration needs two or more points, counts ascending")
         if kind == "polynomial" and not calibration.coefficients:
             raise bad("a polynomial calibration needs coefficients")
+        noise = data.get("noise_kpa")
+        if noise is not None and (isinstance(noise, bool) or not isinstance(noise, int | float)
+                                  or not 0 <= noise <= 100):
+            raise bad(f"noise_kpa must be a number of kPa from 0 to 100, got {noise!r}")
         return cls(
             name=name, description=str(data.get("description", "")), rows=rows, cols=cols,
             pitch_mm=pitch, codec=codec, link=dict(data.get("link", {})),
             calibration=calibration, max_count=int(data.get("max_count", 65535)),
             notes=str(data.get("notes", "")),
+            noise_kpa=None if noise is None else float(noise),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,8 +206,12 @@ class MatProfile:
             "name": self.name, "description": self.description, "rows": self.rows,
             "cols": self.cols, "pitch_mm": list(self.pitch_mm), "codec": dict(self.codec),
             "link": dict(self.link), "calibration": self.calibration.to_dict(),
-            "max_count": self.max_count, "notes": self.notes,
+            "max_count": self.max_count, "notes": self.notes, "noise_kpa": self.noise_kpa,
         }
+
+    def with_noise(self, noise_kpa: float | None) -> MatProfile:
+        """The same profile with a measured noise level (kPa) of its empty sensels."""
+        return dataclasses.replace(self, noise_kpa=noise_kpa)
 
     def with_calibration(self, **changes: Any) -> MatProfile:
         """The same profile with calibration fields changed (tare, clinic scale)."""

@@ -30,6 +30,16 @@ def stance(kind: str = "normal", **kw):
     return fm.static_trial(kind, **kw)
 
 
+@functools.cache
+def visit(kind: str = "normal"):
+    """The analysis of a sample visit: the three walk passes of ``kind`` analysed together."""
+    import orthofit
+
+    names = [f"walk_{kind}", f"walk_{kind}_2", f"walk_{kind}_3"]
+    return orthofit.analyze_trials([orthofit.load(SAMPLES / f"{n}.ofs") for n in names],
+                                   labels=[f"{n}.ofs" for n in names])
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():

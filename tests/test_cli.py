@@ -28,10 +28,15 @@ def test_json_one_object_per_path_feet_left_to_right():
         assert obj["path"] == path
         assert [f["side"] for f in obj["feet"]] == ["left", "right"]
         for foot in obj["feet"]:
-            assert {"arch_index", "arch_type", "cpei", "pronation", "steps"} <= foot.keys()
-            assert foot["arch_type"] in ("high", "normal", "low")
-            assert foot["pronation"] in ("pronated", "neutral", "supinated")
+            assert {"arch_index", "arch_type", "cpei", "pronation", "steps", "stats",
+                    "arch_reason", "pronation_reason"} <= foot.keys()
+            assert foot["arch_type"] in ("high", "normal", "low", "uncertain")
+            assert foot["pronation"] in ("pronated", "neutral", "supinated", "uncertain")
     walk = json.loads(lines[0])
+    # One pass: two steps of the left foot, too few to state a class; the reason says so.
+    assert walk["feet"][0]["arch_type"] == "uncertain"
+    assert walk["feet"][0]["arch_reason"] == "2 steps: at least 3 are needed; record more steps"
+    assert json.loads(lines[1])["feet"][0]["arch_type"] == "low"  # a standing print
     assert walk["feet"][0]["n_steps"] == 2 and len(walk["feet"][0]["steps"]) == 2
     assert isinstance(walk["feet"][0]["cpei"], float)
     assert len(walk["feet"][0]["steps"][0]["force_n"]) > 10
@@ -64,10 +69,13 @@ def test_npy_needs_pitch_and_rate(tmp_path, capsys):
 
 
 def test_human_summary_names_the_findings():
-    code, text = run("analyze", str(SAMPLES / "walk_flat.ofs"))
+    passes = [str(SAMPLES / f"walk_flat{s}.ofs") for s in ("", "_2", "_3")]
+    code, text = run("analyze", *passes, "--combine")
     assert code == 0
-    assert "LEFT foot" in text and "RIGHT foot" in text
+    assert "3 trials analysed together" in text
+    assert "LEFT foot (5 complete step(s))" in text and "RIGHT foot (4 complete step(s))" in text
     assert "arch: low" in text and "rolling: pronated" in text
+    assert "(IQR " in text
 
 
 def test_empty_scan_says_no_foot(tmp_path):

@@ -33,7 +33,10 @@ def test_cpei_follows_the_bow(bow, pitch):
 
 
 def test_cpei_sign_and_classification():
-    results = {k: orthofit.analyze(walk(k)[0]) for k in fm.NAMED_FEET}
+    # Two passes: three steps of each foot, enough to state a class.
+    results = {k: orthofit.analyze_trials([walk(k)[0], walk(k, seed=5, first_side="right")[0]])
+               for k in fm.NAMED_FEET}
+    assert all(f.classification["n_steps"] == 3 for r in results.values() for f in r.feet)
     cpei = {k: r.feet[0].metrics["cpei"] for k, r in results.items()}
     assert cpei["planus"] < cpei["normal"] < cpei["cavus"]
     assert results["planus"].feet[0].classification["pronation"] == "pronated"

@@ -45,9 +45,15 @@ def test_open_a_scan_edit_the_proposal_and_export(window, qtbot, tmp_path):
     scan_id = window.store.visits(pid)[0]["scans"][0]["id"]
     window.open_scan(scan_id)
     analysis = window.analysis
-    assert window.analysis_view.indices.rowCount() > 10
-    arch = window.analysis_view.indices.item(0, 1).text()
+    table = window.analysis_view.indices
+    assert table.rowCount() > 10
+    rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
+    arch = table.item(rows["Arch index"], 1).text()
     assert arch.startswith(f"{analysis.foot('left').metrics['arch_index']:.3f}")
+    # The visit's three walk passes are analysed together: the feet get their classes.
+    assert len(analysis.trials) == 3 and table.item(rows["Figures from (steps)"], 1).text() == \
+        "5 from 3 trials"
+    assert analysis.foot("left").classification["arch_type"] == "low"
     # Change the left rearfoot post from 5 to 6.5 degrees in its spin box.
     spin = window.proposal_view.editors[("left", "rearfoot_post", "degrees")]
     spin.setValue(6.5)
@@ -203,11 +209,38 @@ def test_analysis_maps_steps_and_masks(window):
     assert contact.max() < 1.0 < peak.max()  # a step lasts ~0.65 s; pressures are hundreds
     view.masks.setChecked(True)
     assert len(left.mask_lines) >= 8
-    assert view.step.maximum() == 2  # the left foot took two steps in this walk
+    assert view.step.maximum() == 5  # the left foot took five steps in the visit's 3 passes
     view.kind.setCurrentIndex(0)
     view.step.setValue(2)
     second = left.image.image
     assert second.shape != peak.shape or not np.array_equal(second, peak)
+
+
+def test_unticking_a_trial_leaves_it_out(window):
+    pid = window.store.search_patients("Flatley")[0]["id"]
+    window.patients.show_patient(pid)
+    scans = [s["id"] for s in window.store.visits(pid)[0]["scans"]]
+    window.open_scan(scans[0])
+    view = window.analysis_view
+    assert view.trials.isVisibleTo(view) and view.trials.count() == 3
+    assert view.ticked_trials() == scans
+    assert [len(f.used_steps) for f in window.analysis.feet] == [5, 4]
+    view.trials.item(1).setCheckState(Qt.CheckState.Unchecked)  # the second pass
+    assert view.ticked_trials() == [scans[0], scans[2]]
+    assert len(window.analysis.trials) == 2
+    assert [len(f.used_steps) for f in window.analysis.feet] == [4, 2]
+    # With two steps the right foot's class is not stated, and the screen says why.
+    right = window.analysis.foot("right").classification
+    assert right["pronation"] == "uncertain"
+    assert "record more steps" in view.summary.text()
+    # ...and the proposal posts nothing for it, saying why.
+    assert window.proposal_view.proposal.foot("right").elements["rearfoot_post"].describe() == \
+        "none"
+    assert "No posting is proposed for the right foot" in window.proposal_view.notes.text()
+    # The last ticked trial cannot be unticked: something is always analysed.
+    view.trials.item(0).setCheckState(Qt.CheckState.Unchecked)
+    view.trials.item(2).setCheckState(Qt.CheckState.Unchecked)
+    assert view.ticked_trials() == [scans[2]]
 
 
 def test_live_view_draws_the_feet_outline(window, qtbot):

@@ -13,15 +13,20 @@ import time
 import numpy as np
 import pytest
 
+import orthofit
+from orthofit.analysis import Thresholds
 from orthofit.capture.journal import JournalWriter
 from orthofit.capture.recorder import journal_path_for
 from orthofit.errors import OrthofitError
 from orthofit.io.ofs import save_ofs
 from orthofit.kiosk.access import KioskStore
+from orthofit.kiosk.flow import result_words
 from orthofit.kiosk.guidance import stance_guidance
 from orthofit.kiosk.pin import check_pin_format, hash_pin, verify_pin
 from orthofit.model import Recording
 from orthofit.store import Store, StoreError
+
+from conftest import SAMPLES
 
 PITCH = (5.0, 5.0)  # 0.25 cm^2 per sensel
 
@@ -199,3 +204,17 @@ def test_the_kiosk_screens_never_import_the_store():
         imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert not any(m and m.startswith("orthofit.store") for m in imported), name
         assert "orthofit.kiosk.access" in imported or name == "kiosk_widgets.py"
+
+
+def test_thank_you_words_state_only_what_the_scan_supports():
+    rec = orthofit.load(SAMPLES / "static_normal.ofs")  # arch index about 0.225 on both feet
+    stated = result_words(orthofit.analyze(rec))
+    assert stated[:2] == ["Your left foot has a normal arch.", "Your right foot has a normal arch."]
+    # A clinic whose high-arch cut-off lies within a hundredth of these prints: no type is said.
+    near = Thresholds(ai_high=0.22, ai_low=0.30)
+    analysis = orthofit.analyze(rec, thresholds=near)
+    assert all(f.classification["arch_type"] == "uncertain" for f in analysis.feet)
+    words = result_words(analysis)
+    assert not any("arch." in w and w.startswith("Your left foot has") for w in words)
+    assert words[0] == "Your podiatrist will look at the arch of your left foot with you."
+    assert words[-1] == "Your podiatrist will go through it with you."

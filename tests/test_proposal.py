@@ -15,7 +15,7 @@ from orthofit.proposal.model import (
 )
 from orthofit.proposal.rules import RuleSet, propose, propose_foot
 
-from conftest import SAMPLES
+from conftest import SAMPLES, visit
 
 RULES = load_insole_rules("default")
 
@@ -96,15 +96,27 @@ def test_knee_oa_wedge_is_an_option_with_its_caveat():
 
 
 def test_samples_propose_what_their_feet_need():
-    flat = propose(orthofit.analyze(orthofit.load(SAMPLES / "walk_flat.ofs")), RULES)
-    cavus = propose(orthofit.analyze(orthofit.load(SAMPLES / "walk_cavus.ofs")), RULES)
+    flat = propose(visit("flat"), RULES)
+    cavus = propose(visit("cavus"), RULES)
     assert [f.side for f in flat.feet] == ["left", "right"]
     assert all(f.elements["rearfoot_post"].values["side"] == "medial" for f in flat.feet)
     assert all(f.elements["rearfoot_post"].values["side"] == "lateral" for f in cavus.feet)
 
 
+def test_an_uncertain_rolling_class_gets_no_posting_and_says_so():
+    # One pass of a flat foot: two steps of one foot, one of the other: no class is stated.
+    one_pass = orthofit.analyze(orthofit.load(SAMPLES / "walk_flat.ofs"))
+    assert all(f.classification["pronation"] == "uncertain" for f in one_pass.feet)
+    p = propose(one_pass, RULES)
+    assert all(f.elements["rearfoot_post"].describe() == "none" for f in p.feet)
+    assert all(f.elements["rearfoot_post"].reason.rule == "baseline" for f in p.feet)
+    for side in ("left", "right"):
+        assert any(n.startswith(f"No posting is proposed for the {side} foot") and
+                   "record more steps" in n for n in p.notes)
+
+
 def test_override_reset_and_differences():
-    p = propose(orthofit.analyze(orthofit.load(SAMPLES / "walk_flat.ofs")), RULES)
+    p = propose(visit("flat"), RULES)
     q = override(p, "left", "rearfoot_post", degrees=6.0)
     el = q.foot("left").elements["rearfoot_post"]
     assert el.changed and el.values["degrees"] == 6.0 and el.proposed["degrees"] == 5.0

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 import orthofit
+from orthofit.analysis.classify import INTERVAL_METHOD
 from orthofit.io.profiles import load_insole_rules, load_thresholds
 from orthofit.proposal.model import override
 from orthofit.report.content import all_text
@@ -22,13 +23,18 @@ from conftest import SAMPLES
 
 INFO = {"date": "2026-11-21", "file": "walk_flat.ofs", "patient_name": "Alex Example",
         "clinic": "Demo Clinic"}
+#: One visit: three passes of a flat foot over the plate.
+FLAT_VISIT = ["walk_flat.ofs", "walk_flat_2.ofs", "walk_flat_3.ofs"]
+
+
+def flat_visit():
+    return [orthofit.load(SAMPLES / name) for name in FLAT_VISIT]
 
 
 @pytest.fixture(scope="module")
 def walk_reports():
-    rec = orthofit.load(SAMPLES / "walk_flat.ofs")
-    return build_reports(rec, thresholds=load_thresholds(), rules=load_insole_rules(),
-                         info=INFO)
+    return build_reports(flat_visit(), thresholds=load_thresholds(), rules=load_insole_rules(),
+                         info=INFO, labels=FLAT_VISIT)
 
 
 def pdf_text(data: bytes) -> str:
@@ -66,14 +72,39 @@ def test_every_element_appears_with_its_reason(walk_reports):
 
 
 def test_a_changed_element_shows_both_values():
-    rec = orthofit.load(SAMPLES / "walk_flat.ofs")
-    first = build_reports(rec, thresholds=load_thresholds(), rules=load_insole_rules(),
+    recs = flat_visit()
+    first = build_reports(recs, thresholds=load_thresholds(), rules=load_insole_rules(),
                           info=INFO)
     edited = override(first.proposal, "left", "rearfoot_post", degrees=7.0)
-    again = build_reports(rec, thresholds=load_thresholds(), rules=load_insole_rules(),
+    again = build_reports(recs, thresholds=load_thresholds(), rules=load_insole_rules(),
                           proposal=edited, info=INFO)
     text = pdf_text(render_pdf(again.clinician))
     assert "medial, 7 deg (changed by the clinician; proposed: medial, 5 deg)" in text
+
+
+def test_clinician_pdf_shows_steps_and_their_spread(walk_reports):
+    text = pdf_text(render_pdf(walk_reports.clinician))
+    left = walk_reports.analysis.foot("left")
+    assert len(left.used_steps) == 5
+    # How many steps the figures come from, from how many trials; the dot strips per foot.
+    assert "5 from 3 trials" in text and "4 from 3 trials" in text
+    assert "Step by step" in text
+    assert "Arch index, left" in text and "CPEI, right" in text
+    assert f"median {left.metrics['cpei']:.3g} %, n 5" in text
+    assert "walk_flat_2.ofs" in text
+    assert squash(INTERVAL_METHOD) in text
+
+
+def test_one_pass_reports_its_classes_as_uncertain():
+    one = build_reports(orthofit.load(SAMPLES / "walk_flat.ofs"), thresholds=load_thresholds(),
+                        rules=load_insole_rules(), info=INFO)
+    clinician = pdf_text(render_pdf(one.clinician))
+    assert "uncertain (2 steps: at least 3 are needed; record more steps)" in clinician
+    assert "No posting is proposed for the left foot" in clinician
+    patient = pdf_text(render_pdf(one.patient, patient=True))
+    assert "we do not say yet what kind of arch it has" in patient
+    assert "low arch" not in patient and "rolls inwards more than usual" not in patient
+    assert "No posting" not in patient  # the clinician's note, not the patient's
 
 
 def test_patient_pdf_speaks_plainly(walk_reports):

@@ -4,8 +4,10 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -34,9 +36,18 @@ def test_wheel_contents(wheel):
 
 def test_installed_wheel_analyzes_a_sample(wheel, tmp_path):
     env_dir = tmp_path / "venv"
-    # System site-packages give numpy and scikit-image without a network; the wheel itself is
-    # installed into the fresh environment and must win over any checkout.
-    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    venv.create(env_dir, with_pip=True)
+    # The test's own environment lends numpy, scikit-image and the rest without a network (a
+    # path file, read before nothing else: its own .pth files, an editable orthofit among them,
+    # are not run). The base interpreter's site-packages would not do: on a fresh machine
+    # they hold none of these. The wheel itself is installed into the fresh environment and
+    # must win over any checkout.
+    site_dir = Path(subprocess.run(
+        [str(env_dir / ("Scripts" if os.name == "nt" else "bin") / "python"), "-c",
+         "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip())
+    lent = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    (site_dir / "lent-by-the-tests.pth").write_text("\n".join(lent) + "\n", encoding="utf-8")
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     subprocess.run([str(bindir / "python"), "-m", "pip", "install", "--no-deps", "--no-index",
                     "-q", str(wheel)], check=True, capture_output=True)
@@ -47,8 +58,9 @@ def test_installed_wheel_analyzes_a_sample(wheel, tmp_path):
          "print(orthofit.drivers.__file__)"],
         cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout.split()
     assert all(str(env_dir) in w for w in where), where
-    proc = subprocess.run([str(bindir / "orthofit"), "analyze", str(SAMPLES / "walk_normal.ofs"),
-                           "--json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    passes = [str(SAMPLES / f"walk_normal{s}.ofs") for s in ("", "_2", "_3")]
+    proc = subprocess.run([str(bindir / "orthofit"), "analyze", *passes, "--combine", "--json"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert [f["arch_type"] for f in result["feet"]] == ["normal", "normal"]

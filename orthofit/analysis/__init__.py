@@ -7,6 +7,14 @@ index, Chippaux-Smirak, Staheli), ``masks`` (anatomical regions), ``gait`` (CPEI
 """
 
 from orthofit.analysis.classify import Thresholds
-from orthofit.analysis.pipeline import Analysis, FootResult, StepResult, analyze_recording
+from orthofit.analysis.pipeline import (
+    Analysis,
+    AnalysisError,
+    FootResult,
+    StepResult,
+    analyze_recording,
+    analyze_trials,
+)
 
-__all__ = ["Analysis", "FootResult", "StepResult", "Thresholds", "analyze_recording"]
+__all__ = ["Analysis", "AnalysisError", "FootResult", "StepResult", "Thresholds",
+           "analyze_recording", "analyze_trials"]

@@ -51,6 +51,31 @@ def lowpass(times_s: np.ndarray, xy: np.ndarray, cutoff_hz: float | None) -> np.
     return filtfilt(b, a, xy, axis=0)
 
 
+def evenly_sampled(times_s: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A path resampled at even times (the median interval), when its frames came unevenly.
+
+    Low-cost mats deliver frames 10 to 160 ms apart; a filter that assumes one rate, and a path
+    length that counts every sample, would both depend on when the frames happened to come.
+    Evenly spaced input is returned as it is.
+
+    Examples
+    --------
+    >>> t, p = evenly_sampled(np.array([0.0, 0.1, 0.3, 0.4]), np.array([[0.0], [1], [3], [4]]))
+    >>> t.round(3).tolist(), p[:, 0].round(3).tolist()
+    ([0.0, 0.1, 0.2, 0.3, 0.4], [0.0, 1.0, 2.0, 3.0, 4.0])
+    """
+    if times_s.size < 3:
+        return times_s, xy
+    gaps = np.diff(times_s)
+    step = float(np.median(gaps))
+    if step <= 0 or float(np.ptp(gaps)) <= 0.01 * step:
+        return times_s, xy
+    grid = times_s[0] + step * np.arange(int(np.floor((times_s[-1] - times_s[0]) / step + 1e-9))
+                                         + 1)
+    return grid, np.stack([np.interp(grid, times_s, xy[:, k]) for k in range(xy.shape[1])],
+                          axis=1)
+
+
 def sway(times_s: np.ndarray, cop_xy_mm: np.ndarray, facing: np.ndarray,
          lowpass_hz: float | None = 6.0) -> dict:
     """Sway measures of a standing trial.
@@ -77,8 +102,8 @@ def sway(times_s: np.ndarray, cop_xy_mm: np.ndarray, facing: np.ndarray,
         return {"path_length_mm": None, "mean_velocity_mm_s": None, "ellipse_area_95_mm2": None,
                 "range_ap_mm": None, "range_ml_mm": None, "rms_ap_mm": None, "rms_ml_mm": None,
                 "duration_s": None}
-    t = times_s[ok]
-    p = lowpass(t, cop_xy_mm[ok], lowpass_hz)
+    t, p = evenly_sampled(times_s[ok], cop_xy_mm[ok])
+    p = lowpass(t, p, lowpass_hz)
     ap = p @ facing
     ml = p @ np.array([-facing[1], facing[0]])
     length = path_length_mm(p)

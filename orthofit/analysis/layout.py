@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from orthofit.analysis.classify import Thresholds
+from orthofit.analysis.gait import frame_durations_s
 from orthofit.analysis.pipeline import STEP_SCALARS, Analysis, FootResult, StepResult, _r
 from orthofit.analysis.segment import Contact, _contact_intervals
 from orthofit.model import Recording
@@ -25,7 +26,7 @@ CANNOT = ("sensor layout without sensor positions in the file: arch index, Chipp
 def analyze_layout(rec: Recording, th: Thresholds) -> Analysis:
     """Per insole: steps, stance, peak and mean pressure, pressure-time integral."""
     sides = list(rec.profile.get("rows_are") or ["left", "right"])
-    dt = float(np.median(np.diff(rec.times_s))) if rec.n_frames > 1 else 1.0
+    durations = frame_durations_s(rec.times_s)
     feet, steps = [], []
     threshold = th.noise_floor_kpa
     for row, side in enumerate(sides[:rec.shape[0]]):
@@ -38,14 +39,15 @@ def analyze_layout(rec: Recording, th: Thresholds) -> Analysis:
             if t1 - t0 < 3:
                 continue
             v = values[t0:t1]
+            held = durations[t0:t1]
             lv = v > threshold
             n = lv.sum(axis=1)
             metrics: dict[str, Any] = {
                 "peak_pressure_kpa": float(v.max()),
                 "mean_pressure_kpa": float(np.mean(np.where(n > 0, (v * lv).sum(1) /
                                                             np.maximum(n, 1), np.nan))),
-                "stance_time_s": float((t1 - t0) * dt),
-                "pti_max_kpa_s": float(v.sum(axis=0).max() * dt),
+                "stance_time_s": float(held.sum()),
+                "pti_max_kpa_s": float((held @ v).max()),
                 "loaded_sensors": int(lv.any(axis=0).sum()),
             }
             mask = np.ones((1, rec.shape[1]), bool)

@@ -51,7 +51,7 @@ def assign_masks(fp: Footprint) -> np.ndarray:
 
 
 def mask_loads(values_kpa: np.ndarray, mask_index: np.ndarray, sensel_area_mm2: float,
-               dt_s: float) -> dict[str, dict[str, float]]:
+               durations_s: np.ndarray | float) -> dict[str, dict[str, float]]:
     """Peak pressure, pressure-time integral and load share under each mask.
 
     Parameters
@@ -61,8 +61,9 @@ def mask_loads(values_kpa: np.ndarray, mask_index: np.ndarray, sensel_area_mm2: 
     mask_index : ndarray, shape (N,)
         Mask of each sensel (:func:`assign_masks`).
     sensel_area_mm2 : float
-    dt_s : float
-        Frame interval in s.
+    durations_s : ndarray, shape (T,), or float
+        How long each frame stands for in s (:func:`orthofit.analysis.gait.frame_durations_s`;
+        mats deliver frames irregularly), or one frame interval for all.
 
     Returns
     -------
@@ -72,7 +73,8 @@ def mask_loads(values_kpa: np.ndarray, mask_index: np.ndarray, sensel_area_mm2: 
         of the foot's impulse).
     """
     peak = values_kpa.max(axis=0)
-    pti = values_kpa.sum(axis=0, dtype=np.float64) * dt_s
+    held = np.broadcast_to(np.asarray(durations_s, dtype=np.float64), values_kpa.shape[:1])
+    pti = held @ values_kpa.astype(np.float64, copy=False)
     impulse = pti * sensel_area_mm2 * 1e-3
     total = impulse.sum()
     out = {}

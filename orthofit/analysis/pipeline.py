@@ -10,12 +10,18 @@ from typing import Any
 import numpy as np
 
 from orthofit.analysis.balance import sway
-from orthofit.analysis.classify import Thresholds, classify_arch, classify_pronation
+from orthofit.analysis.classify import INTERVAL_METHOD, MIN_STEPS, Thresholds, classify_values
 from orthofit.analysis.cop import masked_force_and_cop
 from orthofit.analysis.footprint import Footprint, footprint
-from orthofit.analysis.gait import cop_velocity_mm_s, cpei_pct, stance_phases
+from orthofit.analysis.gait import (
+    cop_velocity_mm_s,
+    cpei_pct,
+    frame_durations_s,
+    stance_phases,
+)
 from orthofit.analysis.masks import MASK_NAMES, assign_masks, balance_pct, mask_loads
 from orthofit.analysis.segment import Contact, find_contacts, noise_threshold_kpa
+from orthofit.errors import OrthofitError
 from orthofit.model import Recording
 
 #: Scalar step measures aggregated per foot (median over complete steps).
@@ -48,11 +54,19 @@ class StepResult:
     phases: dict[str, Any]
     contact: Contact
     footprint: Footprint | None
+    #: Which recording of the analysis the step comes from (0 for a single recording).
+    trial: int = 0
+    #: Where the step stands in its pass over the mat: "first", "middle", "last" or "only".
+    pass_position: str = "only"
+    #: Whether the step counts in its foot's figures (complete, and not left out as the first
+    #: or last step of a pass).
+    used: bool = True
 
     def to_dict(self, *, series: bool = True) -> dict[str, Any]:
         """JSON-ready dict; ``series`` adds the force curve and COP path per frame."""
         out: dict[str, Any] = {
-            "index": self.index, "side": self.side, "complete": self.complete,
+            "index": self.index, "trial": self.trial, "side": self.side,
+            "complete": self.complete, "used": self.used, "pass_position": self.pass_position,
             "flags": list(self.flags),
             "t_start_s": _r(float(self.times_s[0]), 4), "t_end_s": _r(float(self.times_s[-1]), 4),
             **{k: _r(v) for k, v in self.metrics.items()},
@@ -68,7 +82,12 @@ class StepResult:
 
 @dataclasses.dataclass
 class FootResult:
-    """One side's result: the median over its complete steps, and its classification."""
+    """One side's result over all its steps (and trials), and its classification.
+
+    ``metrics`` holds each measure's median over the used steps of a walk (the mean over the
+    trials of standing); ``stats`` its spread: ``n``, ``median`` (or ``mean``), ``q1``, ``q3``,
+    ``min``, ``max`` and the per-step ``values``.
+    """
 
     side: str
     steps: list[StepResult]
@@ -76,10 +95,18 @@ class FootResult:
     masks: dict[str, dict[str, float]]
     classification: dict[str, Any]
     flags: list[str]
+    stats: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def used_steps(self) -> list[StepResult]:
+        """The steps this foot's figures come from."""
+        return [s for s in self.steps if s.complete and s.used]
 
     def representative(self) -> StepResult | None:
-        """The complete step closest to this foot's median arch index (for pictures)."""
-        complete = [s for s in self.steps if s.complete and s.footprint is not None]
+        """The used step closest to this foot's median arch index (for pictures)."""
+        complete = [s for s in self.used_steps if s.footprint is not None] or \
+            [s for s in self.steps if s.complete and s.footprint is not None]
         if not complete:
             return None
         target = self.metrics.get("arch_index")
@@ -91,18 +118,27 @@ class FootResult:
         """JSON-ready dict with the per-step values under ``steps``."""
         return {
             "side": self.side,
-            "n_steps": sum(s.complete for s in self.steps),
+            "n_steps": len(self.used_steps),
+            "n_steps_left_out": sum(s.complete and not s.used for s in self.steps),
             **{k: _r(v) for k, v in self.metrics.items()},
-            **{k: _r(v) for k, v in self.classification.items()},
+            **{k: _rr(v) for k, v in self.classification.items()},
+            "stats": {k: _rr(v) for k, v in self.stats.items()},
             "masks": {k: {kk: _r(vv) for kk, vv in v.items()} for k, v in self.masks.items()},
             "flags": list(self.flags),
+            "notes": list(self.notes),
             "steps": [s.to_dict(series=series) for s in self.steps],
         }
 
 
 @dataclasses.dataclass
 class Analysis:
-    """Everything ``orthofit.analyze`` finds in a recording. ``to_dict()`` gives the JSON."""
+    """Everything ``orthofit.analyze`` finds in a recording. ``to_dict()`` gives the JSON.
+
+    An analysis of several trials (:func:`analyze_trials`) has the same shape: ``steps`` holds
+    the steps of every trial (each knows its ``trial``), ``trials`` describes each recording,
+    ``recording`` the first one, and ``recordings`` keeps the recordings themselves (for
+    pictures; not part of the JSON).
+    """
 
     mode: str
     threshold_kpa: float
@@ -114,6 +150,17 @@ class Analysis:
     asymmetry: dict[str, Any]
     warnings: list[str]
     recording: dict[str, Any]
+    trials: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    recordings: list[Recording] = dataclasses.field(default_factory=list, repr=False)
+
+    @property
+    def combined(self) -> bool:
+        """Whether this analysis judges the feet from more than one recording."""
+        return len(self.trials) > 1
+
+    def frames_of(self, step: StepResult) -> np.ndarray | None:
+        """The frames (T x R x C kPa) of the recording a step comes from, when kept."""
+        return self.recordings[step.trial].frames if step.trial < len(self.recordings) else None
 
     def foot(self, side: str) -> FootResult | None:
         """The result for ``"left"`` or ``"right"``, if that foot was found."""
@@ -132,6 +179,7 @@ class Analysis:
                                                           else v for k, v in self.balance.items()},
             "asymmetry": self.asymmetry,
             "warnings": list(self.warnings),
+            "trials": [dict(t) for t in self.trials],
         }
 
 
@@ -143,6 +191,15 @@ def _r(value: Any, digits: int = 4) -> Any:
         v = float(value)
         return round(v, digits) if math.isfinite(v) else None
     return value
+
+
+def _rr(value: Any) -> Any:
+    """:func:`_r` through lists and dicts."""
+    if isinstance(value, dict):
+        return {k: _rr(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rr(v) for v in value]
+    return _r(value)
 
 
 def _infer_mode(rec: Recording, contacts: list[Contact]) -> str:
@@ -191,7 +248,8 @@ def _assign_sides(steps: list[StepResult], mode: str, facing: np.ndarray) -> Non
 
 
 def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing: np.ndarray,
-          mode: str, force_floor_kpa: float) -> StepResult:
+          mode: str, force_floor_kpa: float, durations: np.ndarray) -> StepResult:
+    """Every measure of one contact; ``durations`` is how long each frame stands for (s)."""
     frames = rec.frames
     t0, t1 = contact.frames
     win = contact.window(frames)
@@ -213,7 +271,7 @@ def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing
         travel = cop[valid][-1] - cop[valid][0]
         if np.hypot(*travel) > 30.0:
             direction = travel / np.hypot(*travel)
-    dt = float(np.median(np.diff(rec.times_s))) if rec.n_frames > 1 else 1.0
+    held = durations[t0:t1]
     loaded = values > threshold
     n_loaded = loaded.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -223,7 +281,7 @@ def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing
         "peak_pressure_kpa": float(values.max()),
         "mean_pressure_kpa": float(np.nanmean(mean_p)) if np.isfinite(mean_p).any() else None,
         "max_force_n": float(force.max()),
-        "stance_time_s": float(times[-1] - times[0] + dt) if dynamic else None,
+        "stance_time_s": float(held.sum()) if dynamic else None,
         "cop_velocity_mm_s": cop_velocity_mm_s(times, cop),
     }
     if contact.touches_edge:
@@ -234,13 +292,14 @@ def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing
         flags.append("too_short: the foot touched the mat for fewer than 3 frames")
     try:
         fp = footprint(peak, contact.mask, rec.pitch_mm, offset=contact.offset,
-                       direction=direction, threshold_kpa=threshold)
+                       direction=direction, threshold_kpa=threshold,
+                       cop_xy_mm=cop if dynamic else None)
     except (ValueError, IndexError, np.linalg.LinAlgError) as exc:
         flags.append(f"footprint: the print could not be measured ({exc})")
         return StepResult(index, None, False, flags, contact.frames, times, force, cop,
                           metrics, {}, {}, contact, None)
     mask_idx = assign_masks(fp)
-    loads = mask_loads(values, mask_idx, rec.sensel_area_mm2, dt)
+    loads = mask_loads(values, mask_idx, rec.sensel_area_mm2, held)
     bal = balance_pct(loads)
     cop_uw = fp.to_foot(cop)
     heading = np.degrees(np.arctan2(fp.axis[0], -fp.axis[1]))
@@ -248,7 +307,7 @@ def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing
         "arch_index": fp.arch_index,
         "chippaux_smirak_pct": fp.chippaux_smirak_pct,
         "staheli": fp.staheli,
-        "cpei": cpei_pct(cop_uw, fp) if dynamic else None,
+        "cpei": cpei_pct(cop_uw, fp, times) if dynamic else None,
         "foot_length_mm": fp.length_mm,
         "toeless_length_mm": fp.toeless_length_mm,
         "foot_width_mm": fp.forefoot_width_mm,
@@ -266,34 +325,121 @@ def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing
                             axis=1) * rec.sensel_area_mm2 * 1e-3
         heel = per_mask[:, :2].sum(axis=1)
         mets = per_mask[:, 3:8]
-        phases = stance_phases(times, heel, mets)
+        phases = stance_phases(times, heel, mets, stance_s=float(held.sum()))
     return StepResult(index, fp.side, True, flags, contact.frames, times, force, cop, metrics,
                       loads, phases, contact, fp)
 
 
-def _aggregate(side: str, steps: list[StepResult], th: Thresholds) -> FootResult:
+#: Standing trials further apart than this many seconds of empty mat, or a step landing this
+#: far behind the one before (a turn), start a new pass over the mat.
+PASS_GAP_S = 1.0
+PASS_TURN_MM = 150.0
+
+
+def _mark_passes(steps: list[StepResult], times_s: np.ndarray, facing: np.ndarray,
+                 pitch_mm: tuple[float, float]) -> None:
+    """Mark each step's place in its pass (first, middle, last, only).
+
+    A pass is a walk over the mat in one direction: it ends when the mat stays empty for
+    :data:`PASS_GAP_S` or the next step lands well behind the last (the person turned). In a
+    pass of three or more contacts the first is gait initiation and the last termination.
+    """
+    order = sorted(steps, key=lambda s: s.frames[0])
+    passes: list[list[StepResult]] = []
+    last_end = -np.inf
+    last_pos = None
+    for s in order:
+        r0, r1, c0, c1 = s.contact.box
+        pos = float(np.array([(c0 + c1) / 2 * pitch_mm[1], (r0 + r1) / 2 * pitch_mm[0]])
+                    @ facing)
+        start = float(times_s[s.frames[0]])
+        turned = last_pos is not None and pos < last_pos - PASS_TURN_MM
+        if not passes or start - last_end >= PASS_GAP_S or turned:
+            passes.append([])
+        passes[-1].append(s)
+        last_end = max(last_end, float(times_s[s.frames[1] - 1]))
+        last_pos = pos
+    for group in passes:
+        for i, s in enumerate(group):
+            if len(group) < 3:
+                s.pass_position = "only"
+            else:
+                s.pass_position = "first" if i == 0 else "last" if i == len(group) - 1 else \
+                    "middle"
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """Linear-interpolation quantile of sorted values (numpy's default method)."""
+    pos = q * (len(ordered) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (pos - lo) * (ordered[hi] - ordered[lo])
+
+
+def _stats(values: list[float], *, standing: bool) -> dict[str, Any]:
+    """Spread of one measure over a foot's steps (few values: plain Python is quickest)."""
+    v = [float(x) for x in values]
+    ordered = sorted(v)
+    out: dict[str, Any] = {"n": len(v), "min": ordered[0], "max": ordered[-1],
+                           "q1": _quantile(ordered, 0.25), "q3": _quantile(ordered, 0.75),
+                           "values": v}
+    out["mean" if standing else "median"] = statistics.fmean(v) if standing else \
+        _quantile(ordered, 0.5)
+    return out
+
+
+def _aggregate(side: str, steps: list[StepResult], th: Thresholds, standing: bool) -> FootResult:
+    """One foot from all its steps: medians (walk) or means of trials (standing), classes."""
     complete = [s for s in steps if s.complete]
+    notes: list[str] = []
+    if not standing:
+        edges = [s for s in complete if s.pass_position in ("first", "last")]
+        inner = [s for s in complete if s.pass_position not in ("first", "last")]
+        if edges and len(inner) >= MIN_STEPS:
+            for s in edges:
+                s.used = False
+            notes.append(f"{len(edges)} step{'s' if len(edges) != 1 else ''} at the start or "
+                         "end of a pass left out (gait initiation and termination are not "
+                         "typical steps)")
+        elif edges:
+            notes.append("the first and last steps of a pass were kept: too few other steps")
+    used = [s for s in complete if s.used]
     metrics: dict[str, Any] = {}
+    stats: dict[str, dict[str, Any]] = {}
     for key in STEP_SCALARS:
-        vals = [s.metrics.get(key) for s in complete if s.metrics.get(key) is not None]
-        metrics[key] = float(statistics.median(vals)) if vals else None
+        vals = [s.metrics.get(key) for s in used if s.metrics.get(key) is not None]
+        if vals:
+            stats[key] = _stats(vals, standing=standing)
+            metrics[key] = stats[key]["mean" if standing else "median"]
+        else:
+            metrics[key] = None
     masks: dict[str, dict[str, float]] = {}
     for name in MASK_NAMES:
-        entries = [s.masks[name] for s in complete if name in s.masks]
+        entries = [s.masks[name] for s in used if name in s.masks]
         if entries:
-            masks[name] = {k: float(statistics.median([e[k] for e in entries]))
-                           for k in entries[0]}
-    arch, arch_border = classify_arch(metrics["arch_index"], th)
-    pron, pron_border, basis = classify_pronation(metrics["cpei"], metrics["medial_pct"], th)
+            centre = statistics.fmean if standing else statistics.median
+            masks[name] = {k: float(centre([e[k] for e in entries])) for k in entries[0]}
+    arch = classify_values("arch_index", [s.metrics.get("arch_index") for s in used], th,
+                           standing=standing)
+    cpei = [s.metrics.get("cpei") for s in used if s.metrics.get("cpei") is not None]
+    basis = "cpei" if cpei else "medial_lateral_balance"
+    pron = classify_values("cpei", cpei, th) if cpei else classify_values(
+        "medial_pct", [s.metrics.get("medial_pct") for s in used], th, standing=standing)
+    if pron["class"] is None:
+        basis = None
     flags = []
     if not complete:
         flags.append("incomplete: no complete print of this foot; indices are not computed")
-    return FootResult(
-        side=side, steps=steps, metrics=metrics, masks=masks,
-        classification={"arch_type": arch, "arch_borderline": arch_border, "pronation": pron,
-                        "pronation_borderline": pron_border, "pronation_basis": basis},
-        flags=flags,
-    )
+    classification = {
+        "arch_type": arch["class"], "arch_borderline": arch["borderline"],
+        "arch_reason": arch["reason"], "arch_interval": arch["interval"],
+        "pronation": pron["class"], "pronation_borderline": pron["borderline"],
+        "pronation_basis": basis, "pronation_reason": pron["reason"],
+        "pronation_interval": pron["interval"], "n_steps": len(used),
+        "interval_method": INTERVAL_METHOD,
+    }
+    return FootResult(side=side, steps=steps, metrics=metrics, masks=masks,
+                      classification=classification, flags=flags, stats=stats, notes=notes)
 
 
 def _standing_balance(rec: Recording, steps: list[StepResult], facing: np.ndarray,
@@ -327,14 +473,18 @@ def _standing_balance(rec: Recording, steps: list[StepResult], facing: np.ndarra
     with np.errstate(invalid="ignore", divide="ignore"):
         body = total_xy / total_f[:, None]
     body[total_f <= 0] = np.nan
-    grand = float(total_f.sum())
+    # Shares of the load over time: each frame weighs the time it stands for (frames of a
+    # low-cost mat come unevenly).
+    held = frame_durations_s(rec.times_s)
+    grand = float(total_f @ held)
+    fore_i, rear_i = float(fore @ held), float(rear @ held)
     out: dict[str, Any] = {
-        "left_pct": 100.0 * float(forces.get("left", np.zeros(1)).sum()) / grand if grand else None,
-        "right_pct": 100.0 * float(forces.get("right", np.zeros(1)).sum()) / grand
+        "left_pct": 100.0 * float(forces.get("left", np.zeros(t)) @ held) / grand
         if grand else None,
-        "fore_pct": 100.0 * float(fore.sum()) / float(fore.sum() + rear.sum())
-        if fore.sum() + rear.sum() > 0 else None,
-        "mean_force_n": float(total_f.mean()),
+        "right_pct": 100.0 * float(forces.get("right", np.zeros(t)) @ held) / grand
+        if grand else None,
+        "fore_pct": 100.0 * fore_i / (fore_i + rear_i) if fore_i + rear_i > 0 else None,
+        "mean_force_n": grand / float(held.sum()),
     }
     out["rear_pct"] = None if out["fore_pct"] is None else 100.0 - out["fore_pct"]
     out.update(sway(rec.times_s, body, facing, lowpass_hz or None))
@@ -366,33 +516,55 @@ def _asymmetry(feet: list[FootResult], balance: dict | None, th: Thresholds) -> 
     return out
 
 
-def analyze_recording(rec: Recording, thresholds: Thresholds | None = None) -> Analysis:
-    """Analyse a recording: find the feet and steps and compute every measure.
+class AnalysisError(OrthofitError):
+    """Recordings that cannot be analysed together (say which and what to do).
 
-    Parameters
-    ----------
-    rec : Recording
-    thresholds : Thresholds, optional
-        Segmentation parameters and cut-offs (the default profile's values if omitted).
-
-    Returns
-    -------
-    Analysis
+    ``modes`` holds each recording's trial kind when walks and standing trials were mixed, so a
+    caller can split them.
     """
-    th = thresholds or Thresholds()
-    if rec.profile.get("layout") == "sensors":
-        from orthofit.analysis.layout import analyze_layout  # a list of sensors, not an image
 
-        return analyze_layout(rec, th)
+    def __init__(self, message: str, modes: list[str] | None = None):
+        super().__init__(message)
+        self.modes = modes
+
+
+@dataclasses.dataclass
+class _Trial:
+    """What one recording contributes to an analysis, before its steps are pooled by foot."""
+
+    mode: str
+    threshold_kpa: float
+    facing: np.ndarray
+    steps: list[StepResult]
+    balance: dict[str, Any] | None
+    warnings: list[str]
+    recording: dict[str, Any]
+
+
+def recording_threshold_kpa(rec: Recording, th: Thresholds) -> float:
+    """The noise threshold (kPa) for a recording: its mat's, or estimated from its frames.
+
+    An in-shoe sensor is covered by the foot, so its readings are contact: the profile's floor
+    is the threshold. See :func:`orthofit.analysis.segment.noise_threshold_kpa`.
+    """
+    if rec.profile.get("in_shoe"):
+        return th.noise_floor_kpa
+    noise = rec.profile.get("noise_kpa")
+    noise = float(noise) if isinstance(noise, int | float) and not isinstance(noise, bool) \
+        else None
+    return noise_threshold_kpa(rec.frames, th.noise_floor_kpa, noise_kpa=noise)
+
+
+def _trial(rec: Recording, th: Thresholds, threshold: float, index: int) -> _Trial:
+    """Find the feet and steps of one recording and measure every step."""
     frames = rec.frames
     peak = frames.max(axis=0)
     if rec.valid is not None:
         peak = np.where(rec.valid, peak, 0.0)
     in_shoe = bool(rec.profile.get("in_shoe"))
-    # An insole sensor is covered by the foot: its median is contact, not noise.
-    threshold = th.noise_floor_kpa if in_shoe else noise_threshold_kpa(peak, th.noise_floor_kpa)
     contacts, facing, n_specks = find_contacts(frames, rec.pitch_mm, threshold, th,
-                                               peak_kpa=peak, valid=rec.valid, in_shoe=in_shoe)
+                                               peak_kpa=peak, valid=rec.valid, in_shoe=in_shoe,
+                                               standing=rec.mode in ("static", "balance"))
     mode = _infer_mode(rec, contacts)
     warnings: list[str] = []
     if not contacts:
@@ -405,22 +577,135 @@ def analyze_recording(rec: Recording, thresholds: Thresholds | None = None) -> A
                         "shoe, not a barefoot footprint; barefoot norms do not apply")
     if rec.metadata.get("warning"):
         warnings.append(str(rec.metadata["warning"]))
-    steps = [_step(i, c, rec, threshold, facing, mode, th.force_floor_kpa)
+    durations = frame_durations_s(rec.times_s)
+    steps = [_step(i, c, rec, threshold, facing, mode, th.force_floor_kpa, durations)
              for i, c in enumerate(contacts)]
-    _assign_sides(steps, mode, facing)
     for s in steps:
+        s.trial = index
+    _assign_sides(steps, mode, facing)
+    if mode == "walk":
+        _mark_passes(steps, rec.times_s, facing, rec.pitch_mm)
+    for s in steps:
+        s.used = s.complete
         if not s.complete and s.flags and s.flags[0].startswith("off_edge"):
             warnings.append(f"step {s.index}: part of the foot is off the mat (not analysed)")
-    feet = [_aggregate(side, [s for s in steps if s.side == side], th)
-            for side in ("left", "right") if any(s.side == side for s in steps)]
     standing = mode in ("static", "balance") and steps
     balance = _standing_balance(rec, steps, facing, th.sway_lowpass_hz) if standing else None
+    return _Trial(mode, threshold, facing, steps, balance, warnings, {
+        "frames": rec.n_frames, "rows": rec.shape[0], "cols": rec.shape[1],
+        "pitch_mm": list(rec.pitch_mm), "rate_hz": rec.rate_hz,
+        "duration_s": _r(rec.duration_s), "profile": rec.profile.get("name"),
+    })
+
+
+def _mean_balance(balances: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The mean of each balance figure over standing trials (None where no trial has it)."""
+    if not balances:
+        return None
+    if len(balances) == 1:
+        return balances[0]
+    out: dict[str, Any] = {}
+    for key in balances[0]:
+        vals = [b.get(key) for b in balances if isinstance(b.get(key), int | float)]
+        out[key] = float(np.mean(vals)) if vals else None
+    return out
+
+
+def analyze_trials(recordings: list[Recording] | tuple[Recording, ...],
+                   thresholds: Thresholds | None = None, *,
+                   labels: list[str] | None = None) -> Analysis:
+    """Analyse several trials of one visit as one: each foot judged from all its steps.
+
+    Walks: every complete step of every trial counts, except the first and last step of a pass
+    when at least :data:`~orthofit.analysis.classify.MIN_STEPS` others remain (gait initiation
+    and termination are not typical steps; the foot's ``notes`` say so). Each measure is the
+    median with its spread in ``stats``; a class is stated only where the steps support it
+    (:func:`~orthofit.analysis.classify.classify_values`). Standing (static and balance)
+    trials: the mean of the trials. Each recording is read once; trials from the same mat
+    share one noise threshold.
+
+    Parameters
+    ----------
+    recordings : list of Recording
+        Trials of one kind: walks, or standing (static and balance) trials.
+    thresholds : Thresholds, optional
+    labels : list of str, optional
+        A name for each trial (file names), used in warnings and in ``trials``.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    AnalysisError
+        No recordings, or walks mixed with standing trials.
+    """
+    th = thresholds or Thresholds()
+    recs = list(recordings)
+    if not recs:
+        raise AnalysisError("no recordings to analyse: give at least one scan")
+    names = list(labels) if labels is not None else [f"trial {i + 1}" for i in range(len(recs))]
+    if len(names) != len(recs):
+        raise AnalysisError(f"{len(recs)} recordings but {len(names)} labels")
+    if any(r.profile.get("layout") == "sensors" for r in recs):
+        if len(recs) > 1:
+            raise AnalysisError("insoles known only as a list of sensors (pedar) are analysed "
+                                "one recording at a time")
+        from orthofit.analysis.layout import analyze_layout  # a list of sensors, not an image
+
+        return analyze_layout(recs[0], th)
+    # One noise floor per mat: it is the mat's property, not one trial's.
+    floors: dict[Any, float] = {}
+    for r in recs:
+        key = (r.profile.get("name"), r.shape, r.pitch_mm)
+        floors[key] = max(floors.get(key, 0.0), recording_threshold_kpa(r, th))
+    trials = [_trial(r, th, floors[(r.profile.get("name"), r.shape, r.pitch_mm)], i)
+              for i, r in enumerate(recs)]
+    kinds = {"walk" if t.mode == "walk" else "standing" if t.mode in ("static", "balance")
+             else "unknown" for t in trials if t.steps}
+    if "walk" in kinds and "standing" in kinds:
+        walks = [n for n, t in zip(names, trials, strict=True) if t.mode == "walk"]
+        raise AnalysisError(
+            "walks and standing trials cannot be judged together (walks: "
+            f"{', '.join(walks)}): analyse the walks and the standing trials separately",
+            [t.mode for t in trials])
+    modes = [t.mode for t in trials]
+    mode = modes[0] if len(set(modes)) == 1 else next(
+        (m for m in ("walk", "static", "balance") if m in modes), modes[0])
+    standing = mode in ("static", "balance")
+    steps = [s for t in trials for s in t.steps]
+    warnings = []
+    for name, t in zip(names, trials, strict=True):
+        warnings += [f"{name}: {w}" if len(trials) > 1 else w for w in t.warnings]
+    feet = [_aggregate(side, [s for s in steps if s.side == side], th, standing)
+            for side in ("left", "right") if any(s.side == side for s in steps)]
+    balance = _mean_balance([t.balance for t in trials if t.balance is not None])
+    described = []
+    for name, t in zip(names, trials, strict=True):
+        described.append({"label": name, "mode": t.mode, "threshold_kpa": _r(t.threshold_kpa),
+                          "steps": sum(s.complete for s in t.steps), **t.recording})
     return Analysis(
-        mode=mode, threshold_kpa=threshold, thresholds=th, facing=facing, feet=feet, steps=steps,
-        balance=balance, asymmetry=_asymmetry(feet, balance, th), warnings=warnings,
-        recording={
-            "frames": rec.n_frames, "rows": rec.shape[0], "cols": rec.shape[1],
-            "pitch_mm": list(rec.pitch_mm), "rate_hz": rec.rate_hz,
-            "duration_s": _r(rec.duration_s), "profile": rec.profile.get("name"),
-        },
+        mode=mode, threshold_kpa=max(t.threshold_kpa for t in trials), thresholds=th,
+        facing=trials[0].facing, feet=feet, steps=steps, balance=balance,
+        asymmetry=_asymmetry(feet, balance, th), warnings=warnings,
+        recording=trials[0].recording, trials=described, recordings=recs,
     )
+
+
+def analyze_recording(rec: Recording, thresholds: Thresholds | None = None) -> Analysis:
+    """Analyse one recording: find the feet and steps and compute every measure.
+
+    The same as :func:`analyze_trials` with one recording.
+
+    Parameters
+    ----------
+    rec : Recording
+    thresholds : Thresholds, optional
+        Segmentation parameters and cut-offs (the default profile's values if omitted).
+
+    Returns
+    -------
+    Analysis
+    """
+    return analyze_trials([rec], thresholds)

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 G = 9.80665
@@ -27,6 +29,31 @@ def tare_map(counts: np.ndarray) -> np.ndarray:
     [[3.0, 4.0]]
     """
     return np.asarray(counts, dtype=np.float32).mean(axis=0)
+
+
+def empty_noise_kpa(counts: np.ndarray, calibration: Any) -> float:
+    """How much an empty mat's sensels read (kPa): the noise level of the mat.
+
+    The standard deviation over time of every sensel's count, taken at the 95th percentile
+    over the sensels (so the noisier sensels are covered), converted to the kPa that many
+    counts above zero read. The analysis puts this mat's noise threshold at six of these.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (T, R, C)
+        Frames recorded with nothing on the mat.
+    calibration : Calibration
+        The mat's counts-to-kPa conversion.
+
+    Examples
+    --------
+    >>> from orthofit.matprofile import Calibration
+    >>> frames = np.array([[[10, 10]], [[14, 10]], [[10, 10]], [[14, 10]]])
+    >>> empty_noise_kpa(frames, Calibration(scale_kpa_per_count=0.5))
+    0.95
+    """
+    sd = float(np.percentile(np.asarray(counts, dtype=np.float64).std(axis=0), 95))
+    return round(float(calibration.to_kpa(np.array([sd]), np.zeros(1))[0]), 3)
 
 
 def tare_is_plausible(counts: np.ndarray, max_count: int) -> str | None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import colorcet
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -120,10 +123,21 @@ class FootPlot(pg.PlotWidget):
 
 
 class AnalysisView(QWidget):
-    """The analysis of one scan."""
+    """The analysis of a scan, or of the ticked trials of its visit together.
+
+    ``trials_changed`` carries the scan ids still ticked when the clinician ticks or unticks a
+    trial of the visit.
+    """
+
+    trials_changed = pyqtSignal(list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.trials = QListWidget()
+        self.trials.setMaximumHeight(80)
+        self.trials_label = QLabel("<b>Trials of this visit</b> analysed together (untick one "
+                                   "to leave it out)")
+        self.trials.itemChanged.connect(self._trial_toggled)
         self.plots = [FootPlot(), FootPlot()]
         self.overlays = QCheckBox("Axis, thirds and COP path")
         self.overlays.setChecked(True)
@@ -143,6 +157,8 @@ class AnalysisView(QWidget):
         for p in self.plots:
             maps.addWidget(p, 1)
         tables = QVBoxLayout()
+        tables.addWidget(self.trials_label)
+        tables.addWidget(self.trials)
         tables.addWidget(QLabel("<b>Indices</b> (bold: outside the range)"))
         tables.addWidget(self.indices, 3)
         tables.addWidget(QLabel("<b>Findings</b>"))
@@ -166,13 +182,53 @@ class AnalysisView(QWidget):
         self.step.valueChanged.connect(self._redraw)
         self._last: tuple[Analysis, Recording] | None = None
 
+    def show_trials(self, trials: list[tuple[int, str, bool]]) -> None:
+        """List the visit's trials of this kind: ``(scan id, label, ticked)``."""
+        self.trials.blockSignals(True)
+        self.trials.clear()
+        for scan_id, label, ticked in trials:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, scan_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+            self.trials.addItem(item)
+        self.trials.blockSignals(False)
+        several = len(trials) > 1
+        self.trials.setVisible(several)
+        self.trials_label.setVisible(several)
+
+    def ticked_trials(self) -> list[int]:
+        """Scan ids of the ticked trials, in list order."""
+        return [self.trials.item(i).data(Qt.ItemDataRole.UserRole)
+                for i in range(self.trials.count())
+                if self.trials.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _trial_toggled(self, item: QListWidgetItem) -> None:
+        ticked = self.ticked_trials()
+        if not ticked:  # one trial at least: the last one stays ticked
+            self.trials.blockSignals(True)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.trials.blockSignals(False)
+            return
+        self.trials_changed.emit(ticked)
+
     def show_analysis(self, analysis: Analysis, rec: Recording) -> None:
-        """Show an analysis of ``rec``."""
+        """Show an analysis (``rec`` is its first recording)."""
         self._last = (analysis, rec)
         feet = ", ".join(f"{f.side}: {f.classification.get('arch_type') or 'n/a'} arch, "
-                         f"{f.classification.get('pronation') or 'n/a'}" for f in analysis.feet)
-        self.summary.setText(f"<b>{analysis.mode.capitalize()} trial</b> - {rec.n_frames} "
-                             f"frames at {rec.rate_hz or 0:g} Hz. {feet or 'No foot found.'} "
+                         f"{f.classification.get('pronation') or 'n/a'} "
+                         f"({len(f.used_steps)} {'steps' if analysis.mode == 'walk' else 'prints'})"
+                         for f in analysis.feet)
+        what = (f"<b>{len(analysis.trials)} {analysis.mode} trials analysed together</b>"
+                if analysis.combined else f"<b>{analysis.mode.capitalize()} trial</b> - "
+                f"{rec.n_frames} frames at {rec.rate_hz or 0:g} Hz")
+        uncertain = [f"{f.side} {word}: {f.classification[reason]}"
+                     for f in analysis.feet
+                     for key, word, reason in (("arch_type", "arch", "arch_reason"),
+                                               ("pronation", "rolling", "pronation_reason"))
+                     if f.classification.get(key) == "uncertain"]
+        self.summary.setText(f"{what}. {feet or 'No foot found.'} "
+                             + ("Uncertain: " + "; ".join(uncertain) + ". " if uncertain else "")
                              + " ".join(analysis.warnings))
         fill_table(self.indices, index_table(analysis))
         fill_table(self.findings, classification_table(analysis))
@@ -180,6 +236,7 @@ class AnalysisView(QWidget):
         fill_table(self.balance, bal or Table((("Measure", "Value"), ("Trial", "a walk: no "
                                                                              "standing balance"))))
         most = max((sum(s.complete for s in f.steps) for f in analysis.feet), default=0)
+        self.step.setToolTip("a step of any trial shown" if analysis.combined else "")
         self.step.blockSignals(True)
         self.step.setMaximum(most if analysis.mode == "walk" else 0)
         self.step.setValue(0)

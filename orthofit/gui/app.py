@@ -29,6 +29,7 @@ from orthofit.gui.kiosk_queue import KioskQueueView
 from orthofit.gui.patients import PatientsView
 from orthofit.gui.proposal import ProposalView
 from orthofit.gui.settings import SettingsView
+from orthofit.gui.timefmt import local_time
 from orthofit.io.load import load
 from orthofit.io.profiles import load_insole_rules, load_thresholds
 from orthofit.model import Recording
@@ -70,6 +71,10 @@ class MainWindow(QMainWindow):
         self.recording: Recording | None = None
         self.analysis: Analysis | None = None
         self.patient_id: int | None = None
+        self.recordings: list[Recording] = []
+        self.trial_ids: list[int] = []
+        self.trial_labels: list[str] | None = None
+        self.analysis_view.trials_changed.connect(self._show_trials)
         self.patients.scan_opened.connect(self.open_scan)
         self.patients.patient_selected.connect(self._patient_selected)
         self.patients.patient_cleared.connect(self._patient_cleared)
@@ -168,11 +173,31 @@ class MainWindow(QMainWindow):
         return any("diabet" in c.lower() for c in conditions)
 
     def open_scan(self, scan_id: int) -> None:
-        """Analyse a stored scan and show it."""
+        """Analyse a stored scan, with the other trials of its kind from the same visit."""
         rec = self.store.load_scan(scan_id)  # first: a damaged file leaves the shown scan as is
         self.scan_id = scan_id
-        self.show_recording(rec)
-        stored = self.store.proposal(scan_id)
+        kind = _trial_kind(rec.mode)
+        trials = [s for s in self.store.visit_scans(scan_id)
+                  if s["id"] == scan_id or (kind != "unknown" and _trial_kind(s["mode"]) == kind)]
+        self.analysis_view.show_trials([(s["id"], _trial_label(s), True) for s in trials])
+        self._show_trials([s["id"] for s in trials], first=(scan_id, rec))
+
+    def _show_trials(self, scan_ids: list[int], first: tuple[int, Recording] | None = None) -> None:
+        """Analyse the chosen trials of the shown visit together and show them."""
+        recs, labels = [], []
+        for sid in scan_ids:
+            if first is not None and sid == first[0]:
+                recs.append(first[1])
+            else:
+                try:
+                    recs.append(self.store.load_scan(sid))
+                except OrthofitError as exc:  # one damaged trial: the others still count
+                    self.statusBar().showMessage(str(exc), 15000)
+                    continue
+            labels.append(f"scan {sid}")
+        self.trial_ids = scan_ids
+        self.show_recordings(recs, labels)
+        stored = self.store.proposal(self.scan_id) if self.scan_id is not None else None
         if stored is not None and self.analysis is not None:
             edited = stored[1] or stored[0]
             self.proposal_view.show_proposal(Proposal.from_dict(edited), self.analysis)
@@ -188,17 +213,28 @@ class MainWindow(QMainWindow):
                 QMessageBox.warning(self, "Cannot open the scan", str(exc))
 
     def show_recording(self, rec: Recording) -> None:
-        """Analyse, propose and show a recording."""
-        from orthofit.analysis.pipeline import analyze_recording
+        """Analyse, propose and show one recording (a file, or a capture not stored)."""
+        self.analysis_view.show_trials([])
+        self.show_recordings([rec])
 
-        self.recording = rec
-        self.analysis = analyze_recording(rec, self.thresholds)
-        self.analysis_view.show_analysis(self.analysis, rec)
+    def show_recordings(self, recs: list[Recording], labels: list[str] | None = None) -> None:
+        """Analyse trials of one visit together, propose and show them."""
+        from orthofit.analysis.pipeline import analyze_trials
+
+        self.recordings = list(recs)
+        self.recording = recs[0]
+        self.trial_labels = labels
+        self.analysis = analyze_trials(recs, self.thresholds, labels=labels)
+        self.analysis_view.show_analysis(self.analysis, recs[0])
         proposal = propose(self.analysis, self.rules, diabetic=self._diabetic())
         if proposal.feet:
             self.proposal_view.show_proposal(proposal, self.analysis)
         self.tabs.setCurrentWidget(self.analysis_view)
-        self.statusBar().showMessage(f"{len(self.analysis.feet)} foot/feet analysed", 5000)
+        steps = sum(len(f.used_steps) for f in self.analysis.feet)
+        self.statusBar().showMessage(
+            f"Analysed: {len(self.analysis.feet)} of 2 feet, {steps} "
+            f"{'steps' if self.analysis.mode == 'walk' else 'prints'} from {len(recs)} "
+            f"trial{'s' if len(recs) != 1 else ''}", 5000)
 
     def _proposal_changed(self) -> None:
         if self.scan_id is None or self.proposal_view.proposal is None:
@@ -218,8 +254,8 @@ class MainWindow(QMainWindow):
 
         self.statusBar().showMessage("Writing the reports...")
         QApplication.processEvents()
-        reports = build_reports(self.recording, thresholds=self.thresholds, rules=self.rules,
-                                proposal=self.proposal_view.proposal,
+        reports = build_reports(self.recordings, thresholds=self.thresholds, rules=self.rules,
+                                proposal=self.proposal_view.proposal, labels=self.trial_labels,
                                 info={"date": dt.date.today().isoformat(),
                                       "file": f"scan {self.scan_id or ''}",
                                       "clinic": self.store.settings()["clinic_name"] or None,
@@ -238,20 +274,36 @@ class MainWindow(QMainWindow):
         return paths
 
 
+def _trial_kind(mode: str) -> str:
+    """Which trials are analysed together: walks, or standing (static and balance) trials."""
+    return "walk" if mode == "walk" else "standing" if mode in ("static", "balance") else \
+        "unknown"
+
+
+def _trial_label(scan: dict) -> str:
+    """A stored scan as a line of the trial list: its kind, time and frames."""
+    return f"scan {scan['id']}: {scan['mode']}, {local_time(scan['recorded'])}, " \
+        f"{scan['frames']} frames"
+
+
 def demo_store(folder: Path) -> Store:
     """A store with sample patients and their scans (the sample scans)."""
     store = Store(folder, actor="demo")
     if store.search_patients():
         return store
     samples = resources.files("orthofit.sample_scans")
-    people = (("Alex", "Walker", "1984-03-12", "walk_normal.ofs", []),
-              ("Sam", "Flatley", "1990-07-01", "walk_flat.ofs", ["knee pain"]),
-              ("Robin", "Archer", "1976-11-23", "walk_cavus.ofs", ["diabetes"]),
-              ("Jo", "Stand", "2001-05-30", "static_normal.ofs", []))
-    for first, last, born, scan, conditions in people:
+    passes = ("{}.ofs", "{}_2.ofs", "{}_3.ofs")  # a visit: three passes over the plate
+    people = (("Alex", "Walker", "1984-03-12", [p.format("walk_normal") for p in passes], []),
+              ("Sam", "Flatley", "1990-07-01", [p.format("walk_flat") for p in passes],
+               ["knee pain"]),
+              ("Robin", "Archer", "1976-11-23", [p.format("walk_cavus") for p in passes],
+               ["diabetes"]),
+              ("Jo", "Stand", "2001-05-30", ["static_normal.ofs"], []))
+    for first, last, born, scans, conditions in people:
         pid = store.add_patient(first, last, birth_date=born, conditions=conditions)
         vid = store.add_visit(pid, dt.date.today().isoformat())
-        store.add_scan(load(Path(str(samples.joinpath(scan)))), visit_id=vid, source=scan)
+        for scan in scans:
+            store.add_scan(load(Path(str(samples.joinpath(scan)))), visit_id=vid, source=scan)
     # One scan waits in the kiosk queue, taken with a code issued for Jo Stand (a sample file
     # no visit above uses: the store keeps each recording once).
     jo = store.search_patients("Jo Stand")[0]["id"]

@@ -99,7 +99,11 @@ class ProposalView(QWidget):
         plots = QHBoxLayout()
         for p in self.plots.values():
             plots.addWidget(p, 1)
+        # What the engine did not propose and why (an uncertain class, leg length to measure).
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.notes)
         layout.addLayout(plots, 2)
         layout.addWidget(scroll, 3)
         layout.addWidget(self.reset_button)
@@ -107,6 +111,8 @@ class ProposalView(QWidget):
     def show_proposal(self, proposal: Proposal, analysis: Analysis) -> None:
         """Show (and make editable) a proposal for an analysis."""
         self.proposal, self.analysis = proposal, analysis
+        self.notes.setText("<br>".join(proposal.notes))
+        self.notes.setVisible(bool(proposal.notes))
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget() is not None:

@@ -1,7 +1,8 @@
 """A clinic's own calibration of its mats, kept in the user's configuration folder.
 
-One file per mat profile (``<profile>.npz``): the tare map (per-sensel zero counts) and the
-scale factor from a body-weight check, with the date of each. Owner-readable only.
+One file per mat profile (``<profile>.npz``): the tare map (per-sensel zero counts), the noise
+of the empty mat (kPa, measured with the tare) and the scale factor from a body-weight check,
+with the date of each. Owner-readable only.
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ def load_mat_calibration(profile_name: str, folder: Path | None = None) -> dict[
 
 
 def save_mat_calibration(profile_name: str, *, zero_map: np.ndarray | None = None,
-                         scale: float | None = None, folder: Path | None = None) -> Path:
-    """Store a tare map and/or a scale factor for a mat (keeping what is not replaced)."""
+                         scale: float | None = None, noise_kpa: float | None = None,
+                         folder: Path | None = None) -> Path:
+    """Store a tare map, a scale factor and/or the empty mat's noise (kPa) for a mat.
+
+    What is not given is kept as it was.
+    """
     current = load_mat_calibration(profile_name, folder)
     info = dict(current["info"])
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -53,6 +58,8 @@ def save_mat_calibration(profile_name: str, *, zero_map: np.ndarray | None = Non
     if scale is not None:
         info["scale"] = float(scale)
         info["scaled"] = now
+    if noise_kpa is not None:
+        info["noise_kpa"] = float(noise_kpa)
     path = _path(profile_name, folder)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     members = {"info": np.frombuffer(json.dumps(info).encode("utf-8"), np.uint8)}

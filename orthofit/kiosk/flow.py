@@ -63,12 +63,19 @@ def clean_code(text: str) -> str | None:
 
 
 def result_words(analysis) -> list[str]:  # noqa: ANN001
-    """The arch type per foot, in plain words."""
+    """The arch type per foot, in plain words; nothing the scan cannot support.
+
+    A foot whose arch type is uncertain (its print lies too close to a cut-off) gets no type:
+    the podiatrist looks at it with the patient.
+    """
     words = []
     for foot in analysis.feet:
         arch = foot.classification.get("arch_type")
         if arch in ARCH_WORDS:
             words.append(f"Your {foot.side} foot has {ARCH_WORDS[arch]}.")
+        elif arch == "uncertain":
+            words.append(f"Your podiatrist will look at the arch of your {foot.side} foot "
+                         "with you.")
     if not words:
         words.append("We could not measure your feet this time; we will scan them again.")
     words.append("Your podiatrist will go through it with you.")

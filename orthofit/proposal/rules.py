@@ -136,7 +136,8 @@ def foot_measures(foot: FootResult, analysis: Analysis, *, diabetic: bool = Fals
     return {
         "side": foot.side,
         "arch_type": cls.get("arch_type"), "arch_index": m.get("arch_index"),
-        "arch_borderline": cls.get("arch_borderline"), "pronation": cls.get("pronation"),
+        "arch_borderline": cls.get("arch_borderline"), "arch_reason": cls.get("arch_reason"),
+        "pronation": cls.get("pronation"), "pronation_reason": cls.get("pronation_reason"),
         "pronation_basis": cls.get("pronation_basis"), "pronation_evidence": evidence,
         "cpei": m.get("cpei"), "medial_pct": m.get("medial_pct"),
         "peak_pressure_kpa": m.get("peak_pressure_kpa"),
@@ -223,6 +224,27 @@ def propose_foot(measures: Mapping[str, Any], rules: RuleSet) -> tuple[FootPropo
     return FootProposal(str(measures.get("side")), elements, dict(measures)), notes
 
 
+_UNCERTAIN = " is uncertain ("
+
+
+def _uncertain_notes(measures: Mapping[str, Any]) -> list[str]:
+    """Say what is not proposed because a class is uncertain (rules never match "uncertain")."""
+    side = measures.get("side")
+    out = []
+    if measures.get("pronation") == "uncertain":
+        out.append(f"No posting is proposed for the {side} foot: how it rolls{_UNCERTAIN}"
+                   f"{measures.get('pronation_reason')}).")
+    if measures.get("arch_type") == "uncertain":
+        out.append(f"The {side} foot's arch type{_UNCERTAIN}{measures.get('arch_reason')}); "
+                   "its arch support is the standard shell's.")
+    return out
+
+
+def is_uncertainty_note(note: str) -> bool:
+    """Whether a proposal note says a class was uncertain (a note for the clinician)."""
+    return _UNCERTAIN in note
+
+
 def propose(analysis: Analysis, rules: RuleSet, *, diabetic: bool = False,
             knee_oa: bool = False, scan: Mapping[str, Any] | None = None) -> Proposal:
     """An insole proposal for every analysed foot (feet ordered left to right)."""
@@ -239,6 +261,7 @@ def propose(analysis: Analysis, rules: RuleSet, *, diabetic: bool = False,
         fp, foot_notes = propose_foot(measures, rules)
         feet.append(fp)
         notes += [n for n in foot_notes if n not in notes]
+        notes += _uncertain_notes(measures)
     if not feet:
         notes.append("No foot could be analysed, so no insole is proposed.")
     return Proposal(tuple(feet), rules.name, tuple(notes), dict(scan or {}))

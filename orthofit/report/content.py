@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from orthofit.analysis.classify import INTERVAL_METHOD
+from orthofit.analysis.gait import frame_durations_s
 from orthofit.analysis.masks import assign_masks
 from orthofit.analysis.pipeline import Analysis, FootResult
 from orthofit.proposal.model import ELEMENT_KINDS, ELEMENT_TITLES, Proposal
@@ -82,6 +84,33 @@ class ForceCurves:
 
 
 @dataclasses.dataclass(frozen=True)
+class StepStrip:
+    """One measure of one foot: every step's value as a dot beside the normal range.
+
+    ``interval`` is the uncertainty of the median (the class is stated when it holds no
+    cut-off); ``cuts`` are the classification cut-offs; the axis runs ``lo`` to ``hi``.
+    """
+
+    label: str
+    values: tuple[float, ...]
+    centre: float
+    interval: tuple[float, float] | None
+    normal: tuple[float, float]
+    cuts: tuple[float, ...]
+    lo: float
+    hi: float
+    unit: str
+    verdict: str
+
+
+@dataclasses.dataclass(frozen=True)
+class StepStrips:
+    """Dot strips of the steps' arch index and CPEI, per foot."""
+
+    strips: tuple[StepStrip, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class InsoleFigure:
     """The proposed insoles drawn as outlines with their zones."""
 
@@ -141,7 +170,8 @@ MAP_KINDS = ("peak", "mean", "contact")
 
 
 def _map_image(window: np.ndarray, mask: np.ndarray, kind: str, threshold: float,
-               dt: float) -> np.ndarray:
+               held: np.ndarray | float) -> np.ndarray:
+    """One picture of a step; ``held`` is how long each frame stands for (s)."""
     if kind == "peak":
         img = window.max(axis=0)
     else:
@@ -150,7 +180,8 @@ def _map_image(window: np.ndarray, mask: np.ndarray, kind: str, threshold: float
             n = loaded.sum(axis=0)
             img = np.where(n > 0, (window * loaded).sum(axis=0) / np.maximum(n, 1), 0.0)
         else:
-            img = loaded.sum(axis=0) * dt
+            weights = np.broadcast_to(np.asarray(held, dtype=np.float64), window.shape[:1])
+            img = np.tensordot(weights, loaded, axes=1)
     return np.where(mask, img, 0.0)
 
 
@@ -160,7 +191,8 @@ def pressure_maps(analysis: Analysis, rec_frames: np.ndarray, pitch: tuple[float
     """Pictures of each foot: its representative print, or the step chosen in ``steps``.
 
     ``kind`` is one of :data:`MAP_KINDS`; ``steps`` maps a side to an index into that foot's
-    steps; ``dt`` is the frame interval (s), for contact time.
+    steps; ``dt`` is the frame interval (s) for contact time, used only when the analysis
+    does not keep its recordings (their own timestamps are used otherwise).
     """
     maps = []
     for foot in analysis.feet:
@@ -172,8 +204,14 @@ def pressure_maps(analysis: Analysis, rec_frames: np.ndarray, pitch: tuple[float
             continue
         r0, r1, c0, c1 = step.contact.box
         t0, t1 = step.frames
-        peak = _map_image(rec_frames[t0:t1, r0:r1, c0:c1], step.contact.mask, kind,
-                          analysis.threshold_kpa, dt)
+        # A combined analysis keeps each trial's frames; a step is drawn from its own trial.
+        source = analysis.frames_of(step)
+        source = rec_frames if source is None else source
+        held: np.ndarray | float = dt
+        if step.trial < len(analysis.recordings):
+            held = frame_durations_s(analysis.recordings[step.trial].times_s)[t0:t1]
+        peak = _map_image(source[t0:t1, r0:r1, c0:c1], step.contact.mask, kind,
+                          analysis.threshold_kpa, held)
         fp = step.footprint
         cop = step.cop_xy_mm[np.isfinite(step.cop_xy_mm).all(axis=1)] if analysis.mode == \
             "walk" else None
@@ -213,7 +251,12 @@ INDEX_ROWS = (
 def index_table(analysis: Analysis) -> Table:
     """Measures of both feet with the normal range beside each; out-of-range cells flagged."""
     left, right = _foot(analysis, "left"), _foot(analysis, "right")
+    walk = analysis.mode == "walk"
     rows = [("Measure", "Left", "Right", "Normal range")]
+    what = "steps" if walk else "standing trials" if analysis.combined else "print"
+    rows.append((f"Figures from ({what})", steps_used(left, analysis),
+                 steps_used(right, analysis), "median of the steps" if walk else
+                 "mean of the trials" if analysis.combined else "-"))
     flagged = []
     for key, label, digits, unit, norm, bounds in INDEX_ROWS:
         cells = [label]
@@ -223,10 +266,58 @@ def index_table(analysis: Analysis) -> Table:
             if value is not None and bounds is not None and not bounds[0] <= value <= bounds[1]:
                 flagged.append((len(rows), col))
                 text += " *"
+            n = foot.stats.get(key, {}).get("n") if foot else None
+            if value is not None and n is not None and n != len(foot.used_steps):
+                text += f" (n {n})"  # fewer steps than the foot's: say how many
             cells.append(text)
         cells.append(norm)
         rows.append(tuple(cells))
     return Table(tuple(rows), (0.34, 0.17, 0.17, 0.32), tuple(flagged))
+
+
+def steps_used(foot: FootResult | None, analysis: Analysis) -> str:
+    """How many steps (or trials) a foot's figures come from, and how many were left out."""
+    if foot is None:
+        return "-"
+    n = len(foot.used_steps)
+    out = str(n)
+    left_out = sum(s.complete and not s.used for s in foot.steps)
+    if analysis.combined:
+        out += f" from {len({s.trial for s in foot.used_steps})} trials"
+    if left_out:
+        out += f", {left_out} left out"
+    return out
+
+
+#: The measures shown as dot strips, with their axis range and the classification cut-offs.
+STRIP_MEASURES = (("arch_index", "Arch index", "", 0.0, 0.45, "arch_type", "arch"),
+                  ("cpei", "CPEI", " %", -5.0, 45.0, "pronation", "pronation"))
+
+
+def step_strips(analysis: Analysis) -> StepStrips | None:
+    """Every used step's arch index and CPEI per foot, beside the normal range (walks)."""
+    if analysis.mode != "walk":
+        return None
+    th = analysis.thresholds
+    cuts = {"arch_index": (th.ai_high, th.ai_low),
+            "cpei": (th.cpei_pronated_below, th.cpei_supinated_above)}
+    strips = []
+    for key, label, unit, lo, hi, cls_key, reason_key in STRIP_MEASURES:
+        for foot in analysis.feet:
+            values = tuple(float(s.metrics[key]) for s in foot.used_steps
+                           if s.metrics.get(key) is not None)
+            if not values:
+                continue
+            c = foot.classification
+            interval = c.get(f"{reason_key}_interval")
+            verdict = c.get(cls_key) or "n/a"
+            if verdict == "uncertain" and c.get(f"{reason_key}_reason"):
+                verdict = f"uncertain: {c[f'{reason_key}_reason']}"
+            strips.append(StepStrip(
+                f"{label}, {foot.side}", values, float(foot.metrics[key]),
+                tuple(interval) if interval else None, cuts[key], cuts[key],
+                min(lo, min(values)), max(hi, max(values)), unit, verdict))
+    return StepStrips(tuple(strips)) if strips else None
 
 
 def classification_table(analysis: Analysis) -> Table:
@@ -247,6 +338,9 @@ def classification_table(analysis: Analysis) -> Table:
             if key == "pronation" and c.get("pronation_basis"):
                 text += " - from " + {"cpei": "CPEI", "medial_lateral_balance":
                                       "medial/lateral load"}[c["pronation_basis"]]
+            reason = c.get("arch_reason" if key == "arch_type" else "pronation_reason")
+            if c.get(key) == "uncertain" and reason:
+                text += f" ({reason})"
             cells.append(text)
         rows.append(tuple(cells))
     return Table(tuple(rows), (0.2, 0.4, 0.4))
@@ -345,8 +439,12 @@ def insole_outlines(analysis: Analysis, proposal: Proposal) -> tuple[InsoleOutli
 def capture_table(info: dict[str, Any], analysis: Analysis) -> Table:
     """Mat, profile, date, frame rate, and what the analysis used."""
     rec = analysis.recording
+    trials = analysis.trials
+    scans = str(info.get("file", "-"))
+    if len(trials) > 1:
+        scans = ", ".join(f"{t['label']} ({t['steps']} complete)" for t in trials)
     rows = (("Capture", ""),
-            ("Scan file", str(info.get("file", "-"))),
+            ("Scan file" if len(trials) <= 1 else "Trials", scans),
             ("Mat profile", str(rec.get("profile") or "-")),
             ("Recorded", str(info.get("recorded", "-"))),
             ("Frames", f"{rec['frames']} at {_f(rec.get('rate_hz'), 0, ' Hz')}"),
@@ -367,7 +465,9 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
     blocks: list[Any] = [
         Para(f"<b>{clinic}</b> - foot pressure assessment", "big"),
         Table((("Patient", patient), ("Date", info["date"]),
-               ("Scan", f"{analysis.mode} trial, {info.get('file', '')}")), (0.25, 0.75)),
+               ("Scan", f"{analysis.mode} trial, {info.get('file', '')}" if not
+                analysis.combined else f"{len(analysis.trials)} {analysis.mode} trials "
+                "analysed together")), (0.25, 0.75)),
     ]
     if not analysis.feet or not any(s.complete for f in analysis.feet for s in f.steps):
         blocks += [Heading("Result"), Para(texts.cannot_analyse(analysis), "warning")]
@@ -384,6 +484,16 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
                Para("* outside the range shown. Ranges marked provisional are cut-offs of the "
                     "threshold profile, not validated norms.", "small"),
                Heading("Classification"), classification_table(analysis)]
+    strips = step_strips(analysis)
+    if strips is not None:
+        blocks += [Heading("Step by step", 2), strips,
+                   Para("Each dot is one step; the bar is the median, the bracket the range "
+                        "in which the median lies (" + INTERVAL_METHOD + "); the shaded band is "
+                        "the normal range. A class is stated only when at least 3 steps agree "
+                        "so well that no cut-off lies inside the bracket.", "small")]
+    for foot in analysis.feet:
+        for note in foot.notes:
+            blocks.append(Para(f"{foot.side.capitalize()} foot: {note}.", "small"))
     for flag in analysis.asymmetry.get("flags", []):
         blocks.append(Para(f"Asymmetry: {flag}.", "note"))
     bal = balance_table(analysis)
@@ -449,6 +559,8 @@ def all_text(doc: Document) -> str:
             out += [c for row in block.rows for c in row]
         elif isinstance(block, Exercise):
             out += [block.name, block.how, block.dose]
+        elif isinstance(block, StepStrips):
+            out += [f"{st.label}: {st.verdict}" for st in block.strips]
     return "\n".join(out)
 
 

@@ -35,7 +35,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from skimage.measure import find_contours
 
-from orthofit.report.content import FootMap, ForceCurves, InsoleFigure, PressureMaps
+from orthofit.report.content import (
+    FootMap,
+    ForceCurves,
+    InsoleFigure,
+    PressureMaps,
+    StepStrips,
+)
 
 _FONTS = {"Vera": "Vera.ttf", "VeraBd": "VeraBd.ttf", "VeraIt": "VeraIt.ttf",
           "VeraBI": "VeraBI.ttf"}
@@ -219,6 +225,60 @@ def pressure_maps_drawing(fig: PressureMaps, max_width: float, max_height: float
     return d
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Words of ``text`` in lines of at most ``width`` characters."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def step_strips_drawing(fig: StepStrips, width: float, row: float = 30.0) -> Drawing:
+    """One row per measure and foot: the steps as dots on an axis beside the normal range."""
+    label_w, verdict_w = 70.0, 150.0
+    axis_w = width - label_w - verdict_w - 10
+    d = Drawing(width, row * len(fig.strips) + 4)
+    for i, st in enumerate(fig.strips):
+        y0 = d.height - (i + 1) * row + 10
+
+        def x(v: float, st=st) -> float:
+            return label_w + (v - st.lo) / max(st.hi - st.lo, 1e-9) * axis_w
+
+        d.add(String(0, y0 + 2, st.label, fontName=FONT, fontSize=7.5))
+        d.add(Rect(x(st.normal[0]), y0 - 4, x(st.normal[1]) - x(st.normal[0]), 14,
+                   fillColor=colors.Color(.88, .88, .88), strokeColor=None))
+        d.add(Line(label_w, y0 - 4, label_w + axis_w, y0 - 4, strokeColor=colors.black,
+                   strokeWidth=0.4))
+        step = _nice_ticks(st.hi - st.lo)[1]
+        for t in np.arange(np.ceil(st.lo / step) * step, st.hi + 1e-9, step):
+            t = round(float(t), 6) + 0.0  # no "-0"
+            d.add(Line(x(t), y0 - 4, x(t), y0 - 6, strokeColor=colors.black, strokeWidth=0.4))
+            d.add(String(x(t), y0 - 13, f"{t:g}", fontName=FONT, fontSize=6,
+                         textAnchor="middle"))
+        for c in st.cuts:
+            d.add(Line(x(c), y0 - 4, x(c), y0 + 10, strokeColor=colors.Color(.4, .4, .4),
+                       strokeWidth=0.5, strokeDashArray=[1.5, 1.5]))
+        if st.interval is not None:
+            a, b = x(st.interval[0]), x(st.interval[1])
+            d.add(PolyLine([a, y0 - 1, a, y0 - 2.5, b, y0 - 2.5, b, y0 - 1],
+                           strokeColor=colors.black, strokeWidth=0.6))
+        for k, v in enumerate(st.values):
+            # Steps with equal values sit side by side, not on top of each other.
+            dy = 2.5 * (sum(abs(w - v) < 1e-9 for w in st.values[:k]) % 3)
+            d.add(Circle(x(v), y0 + 3 + dy, 1.8, fillColor=colors.black, strokeColor=None))
+        d.add(Line(x(st.centre), y0 - 1, x(st.centre), y0 + 10, strokeColor=colors.black,
+                   strokeWidth=1.4))
+        d.add(String(label_w + axis_w + 8, y0 + 2, f"median {st.centre:.3g}{st.unit}, "
+                     f"n {len(st.values)}", fontName=FONT, fontSize=7))
+        for k, line in enumerate(_wrap(st.verdict, 46)[:2]):
+            d.add(String(label_w + axis_w + 8, y0 - 7 - 7 * k, line, fontName=FONT,
+                         fontSize=6.5))
+    return d
+
+
 def force_curves_drawing(fig: ForceCurves, width: float, height: float = 150) -> Drawing:
     """Force (N) against time from touch-down (s), one line per step; dashes tell sides."""
     d = Drawing(width, height)
@@ -242,8 +302,12 @@ def force_curves_drawing(fig: ForceCurves, width: float, height: float = 150) ->
     legend = LineLegend()
     legend.x, legend.y = width - 110, height - 20
     legend.fontName, legend.fontSize = FONT, 7
-    legend.colorNamePairs = [(plot.lines[i].strokeColor, label)
-                             for i, (label, _, _) in enumerate(fig.series)]
+    # One entry per side (a visit can have a dozen steps): solid black left, dashed grey right.
+    pairs = {}
+    for i, (label, _, _) in enumerate(fig.series):
+        side = label.split(" ")[0]
+        pairs.setdefault(side, (plot.lines[i].strokeColor, f"{side} steps"))
+    legend.colorNamePairs = list(pairs.values())
     d.add(legend)
     return d
 

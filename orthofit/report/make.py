@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from orthofit.analysis import Analysis, Thresholds
-from orthofit.analysis.pipeline import analyze_recording
+from orthofit.analysis.pipeline import analyze_trials
 from orthofit.model import Recording
 from orthofit.proposal.model import Proposal
 from orthofit.proposal.rules import RuleSet, propose
@@ -33,11 +34,18 @@ class ReportSet:
     insoles: InsoleFigure
 
 
-def build_reports(rec: Recording, *, thresholds: Thresholds, rules: RuleSet,
-                  proposal: Proposal | None = None, info: dict[str, Any],
-                  diabetic: bool = False, knee_oa: bool = False) -> ReportSet:
-    """Analyse ``rec`` and build both documents (``proposal`` overrides the rules' one)."""
-    analysis = analyze_recording(rec, thresholds)
+def build_reports(rec: Recording | Sequence[Recording], *, thresholds: Thresholds,
+                  rules: RuleSet, proposal: Proposal | None = None, info: dict[str, Any],
+                  diabetic: bool = False, knee_oa: bool = False,
+                  labels: list[str] | None = None) -> ReportSet:
+    """Analyse ``rec`` and build both documents (``proposal`` overrides the rules' one).
+
+    ``rec`` may be several trials of one visit (walks, or standing trials): they are analysed
+    together (:func:`orthofit.analysis.analyze_trials`), ``labels`` naming each.
+    """
+    recs = [rec] if isinstance(rec, Recording) else list(rec)
+    analysis = analyze_trials(recs, thresholds, labels=labels)
+    rec = recs[0]
     scan = {"file": info.get("file"), "mode": analysis.mode}
     proposal = proposal or propose(analysis, rules, diabetic=diabetic, knee_oa=knee_oa,
                                    scan=scan)

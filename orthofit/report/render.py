@@ -42,6 +42,7 @@ from orthofit.report.content import (
     Para,
     PressureMaps,
     SignatureLine,
+    StepStrips,
     Table,
 )
 from orthofit.report.figures import register_fonts
@@ -136,13 +137,19 @@ def flowables(doc: Document, width: float, height: float, patient: bool) -> list
         elif isinstance(block, Para):
             out.append(Paragraph(_escape(block.text), styles.get(block.style, styles["body"])))
         elif isinstance(block, Table):
-            out.append(_table(block, width, styles))
+            table = _table(block, width, styles)
+            # A short table is read as one: it moves to the next page whole rather than
+            # leaving a row or two behind.
+            out.append(KeepTogether([table]) if len(block.rows) <= 14 else table)
             out.append(Spacer(1, 4))
         elif isinstance(block, PressureMaps):
             out.append(figures.pressure_maps_drawing(block, width, min(110 * mm, height * 0.5)))
             out.append(Spacer(1, 4))
         elif isinstance(block, ForceCurves):
             out.append(figures.force_curves_drawing(block, width))
+        elif isinstance(block, StepStrips):
+            out.append(figures.step_strips_drawing(block, width))
+            out.append(Spacer(1, 4))
         elif isinstance(block, InsoleFigure):
             out.append(figures.insole_drawing(block, width))
             out.append(Spacer(1, 6))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from orthofit.analysis.pipeline import Analysis, FootResult
 from orthofit.proposal.model import Proposal
+from orthofit.proposal.rules import is_uncertainty_note
 
 PICTURE = ("These are your own footprints from the pressure mat, seen from above. Darker "
            "means more pressure. The scale beside them shows the pressure in kilopascals (kPa).")
@@ -20,6 +21,8 @@ ARCH_WORDS = {
               "ground about as much as in most people.",
     "high": "Your {side} foot has a high arch. The middle of your foot hardly touches the "
             "ground, so your heel and the ball of your foot carry most of your weight.",
+    "uncertain": "Your {side} foot left a slightly different print with each step, so we do "
+                 "not say yet what kind of arch it has. A few more steps on the mat will tell.",
 }
 ROLL_WORDS = {
     "pronated": "When you stand and walk, this foot rolls inwards more than usual. This is "
@@ -27,6 +30,7 @@ ROLL_WORDS = {
     "neutral": "This foot rolls inwards and outwards about as much as most feet do.",
     "supinated": "This foot rolls outwards more than usual, onto its outer edge. This is "
                  "called supination.",
+    "uncertain": "How this foot rolls changed from step to step, so we do not say yet.",
 }
 
 KINETIC_CHAIN_1 = (
@@ -137,7 +141,9 @@ def insole_lines(proposal: Proposal) -> list[str]:
             did.append("has an extra soft top layer to cushion your steps")
         if did:
             lines.append(f"The insole for your {foot.side} foot " + "; it ".join(did) + ".")
-    lines += list(proposal.notes)
+    # What the engine left out because a class is uncertain is for the clinician; the patient
+    # reads about it in the summary of each foot.
+    lines += [n for n in proposal.notes if not is_uncertainty_note(n)]
     lines.append("Wear the insoles for an hour or two at first and add a little time each day. "
                  "They work best in firm, lace-up shoes.")
     return lines

@@ -276,6 +276,17 @@ class Store:
                              "damaged; restore it from a backup")
         return load_ofs(path)
 
+    def visit_scans(self, scan_id: int) -> list[dict[str, Any]]:
+        """The scans of the visit a scan belongs to, in time order (just it, if in the queue)."""
+        row = self.conn.execute("SELECT visit_id FROM scans WHERE id = ?", (scan_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no scan {scan_id}")
+        if row["visit_id"] is None:
+            return [dict(r) for r in self.conn.execute("SELECT * FROM scans WHERE id = ?",
+                                                       (scan_id,))]
+        return [dict(r) for r in self.conn.execute(
+            "SELECT * FROM scans WHERE visit_id = ? ORDER BY recorded, id", (row["visit_id"],))]
+
     def kiosk_queue(self) -> list[dict[str, Any]]:
         """Scans taken at the kiosk that wait to be attached to a patient."""
         return [dict(r) for r in self.conn.execute(
