@@ -1,5 +1,6 @@
 """The PDFs as a reader sees them: their text, pages, fonts, metadata and determinism."""
 
+import dataclasses
 import io
 import re
 import shutil
@@ -102,7 +103,8 @@ def test_one_pass_reports_its_classes_as_uncertain():
     assert "uncertain (2 steps: at least 3 are needed; record more steps)" in clinician
     assert "No posting is proposed for the left foot" in clinician
     patient = pdf_text(render_pdf(one.patient, patient=True))
-    assert "we do not say yet what kind of arch it has" in patient
+    assert "We need a few more steps on the mat to say what kind of arch your left foot has" \
+        in patient
     assert "low arch" not in patient and "rolls inwards more than usual" not in patient
     assert "No posting" not in patient  # the clinician's note, not the patient's
 
@@ -222,3 +224,22 @@ def test_a_foot_half_off_the_mat_is_said_plainly(tmp_path):
                             info=INFO)
     assert "off the mat" in pdf_text(render_pdf(reports.clinician))
     assert "off the edge of the mat" in pdf_text(render_pdf(reports.patient, patient=True))
+
+
+def test_patient_words_say_why_a_class_is_not_given():
+    from orthofit.analysis import Thresholds
+    from orthofit.report import texts
+
+    one_pass = orthofit.analyze(orthofit.load(SAMPLES / "walk_flat.ofs"))
+    assert texts.foot_summary(one_pass.foot("left")).startswith(
+        "We need a few more steps on the mat")
+    near = orthofit.analyze(orthofit.load(SAMPLES / "static_normal.ofs"),
+                            thresholds=Thresholds(ai_high=0.22, ai_low=0.30))
+    assert "close to the line between two kinds of arch" in texts.foot_summary(near.feet[0])
+    varied = {"arch_type": "uncertain", "arch_reason": "5 steps, arch index 0.19-0.27: record "
+              "more steps", "pronation": "uncertain", "pronation_reason": "5 steps, CPEI "
+              "8.0-41.6 %: record more steps"}
+    foot = dataclasses.replace(one_pass.foot("left"), classification=varied)
+    words = texts.foot_summary(foot)
+    assert "a slightly different print with each step" in words
+    assert "changed from step to step" in words

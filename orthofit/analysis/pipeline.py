@@ -330,8 +330,8 @@ def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing
                       loads, phases, contact, fp)
 
 
-#: Standing trials further apart than this many seconds of empty mat, or a step landing this
-#: far behind the one before (a turn), start a new pass over the mat.
+#: A step after this many seconds of empty mat, or landing this far behind the one before (a
+#: turn), starts a new pass over the mat.
 PASS_GAP_S = 1.0
 PASS_TURN_MM = 150.0
 

@@ -381,8 +381,8 @@ def find_contacts(
     facing_row0 = np.array([0.0, -1.0])
     if not props:
         return [], facing_row0, 0
-    pr, pc = pitch_mm
-    sensel_cm2 = pr * pc / 100.0
+    row_mm, col_mm = pitch_mm
+    sensel_cm2 = row_mm * col_mm / 100.0
     # Each blob of the peak image splits into pieces loaded at different times: a place
     # stepped on twice, or two prints that touch but were made one after the other.
     pieces = [piece for p in props
@@ -390,21 +390,21 @@ def find_contacts(
     if not pieces:
         return [], facing_row0, 0
     n = len(pieces)
-    intervals = [pc_.frames for pc_ in pieces]
-    n_active = [pc_.n_active for pc_ in pieces]
-    centres = [np.stack([(pc_.coords[:, 1] + 0.5) * pc, (pc_.coords[:, 0] + 0.5) * pr], axis=1)
-               for pc_ in pieces]
-    areas = np.array([pc_.area * sensel_cm2 for pc_ in pieces])
+    intervals = [piece.frames for piece in pieces]
+    n_active = [piece.n_active for piece in pieces]
+    centres = [np.stack([(piece.coords[:, 1] + 0.5) * col_mm,
+                         (piece.coords[:, 0] + 0.5) * row_mm], axis=1) for piece in pieces]
+    areas = np.array([piece.area * sensel_cm2 for piece in pieces])
     big = areas >= th.min_foot_area_cm2
     # A toe stays loaded for many frames; an electrical spike lasts one or two.
     persistent = min(3, frames_kpa.shape[0])
     real = big | (np.asarray(n_active) >= persistent)
     direction = None if standing else facing_direction(
-        [pc_ for pc_, ok in zip(pieces, real, strict=True) if ok], pitch_mm)
+        [piece for piece, ok in zip(pieces, real, strict=True) if ok], pitch_mm)
     if direction is None:
         direction = facing_row0
-    boxes = np.array([[*pc_.coords.min(axis=0), *(pc_.coords.max(axis=0) + 1)]
-                      for pc_ in pieces], dtype=float)  # r0, c0, r1, c1
+    boxes = np.array([[*piece.coords.min(axis=0), *(piece.coords.max(axis=0) + 1)]
+                      for piece in pieces], dtype=float)  # r0, c0, r1, c1
     parent = list(range(n))
 
     def find(i: int) -> int:

@@ -21,8 +21,14 @@ ARCH_WORDS = {
               "ground about as much as in most people.",
     "high": "Your {side} foot has a high arch. The middle of your foot hardly touches the "
             "ground, so your heel and the ball of your foot carry most of your weight.",
-    "uncertain": "Your {side} foot left a slightly different print with each step, so we do "
-                 "not say yet what kind of arch it has. A few more steps on the mat will tell.",
+}
+#: Why a class is not said yet, in plain words (from the reason the analysis gives).
+UNSURE_ARCH = {
+    "few": "We need a few more steps on the mat to say what kind of arch your {side} foot has.",
+    "varied": "Your {side} foot left a slightly different print with each step, so we do not "
+              "say yet what kind of arch it has. A few more steps on the mat will tell.",
+    "close": "The arch of your {side} foot is close to the line between two kinds of arch, so "
+             "we do not say yet which it is.",
 }
 ROLL_WORDS = {
     "pronated": "When you stand and walk, this foot rolls inwards more than usual. This is "
@@ -30,8 +36,21 @@ ROLL_WORDS = {
     "neutral": "This foot rolls inwards and outwards about as much as most feet do.",
     "supinated": "This foot rolls outwards more than usual, onto its outer edge. This is "
                  "called supination.",
-    "uncertain": "How this foot rolls changed from step to step, so we do not say yet.",
 }
+UNSURE_ROLL = {
+    "few": "A few more steps will also show how this foot rolls.",
+    "varied": "How this foot rolls changed from step to step, so we do not say yet.",
+    "close": "How this foot rolls is close to the line between two groups, so we do not say "
+             "yet.",
+}
+
+
+def _unsure_kind(reason: str | None) -> str:
+    """Why a class is uncertain: too few steps, steps that differ, or close to a cut-off."""
+    text = reason or ""
+    if "are needed" in text:
+        return "few"
+    return "close" if "within" in text or "standing" in text else "varied"
 
 KINETIC_CHAIN_1 = (
     "Your foot, shin, knee and hip work together like links in a chain. When a foot rolls "
@@ -101,9 +120,13 @@ def foot_summary(foot: FootResult) -> str:
     arch = c.get("arch_type")
     if arch in ARCH_WORDS:
         parts.append(ARCH_WORDS[arch].format(side=side))
+    elif arch == "uncertain":
+        parts.append(UNSURE_ARCH[_unsure_kind(c.get("arch_reason"))].format(side=side))
     roll = c.get("pronation")
     if roll in ROLL_WORDS:
         parts.append(ROLL_WORDS[roll])
+    elif roll == "uncertain":
+        parts.append(UNSURE_ROLL[_unsure_kind(c.get("pronation_reason"))])
     if c.get("arch_borderline") or c.get("pronation_borderline"):
         parts.append("Some of these results are close to the line between two groups, so "
                      "they are less certain.")
