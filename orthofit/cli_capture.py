@@ -263,11 +263,20 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     if args.samples:
         from importlib import resources
 
+        from orthofit.sample_scans.make_samples import VISITS
+
         folder = resources.files("orthofit.sample_scans")
+        passes = {name for visit in VISITS.values() for name in visit}
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(".ofs"):
+            if entry.name.endswith(".ofs") and entry.name[:-4] not in passes:
                 result = orthofit.analyze(load(Path(str(entry))), thresholds=thresholds)
                 out.write(summary_text(entry.name, result.to_dict(series=False)) + "\n\n")
+        # The sample walks are visits of three passes: each foot is judged from all its steps.
+        for visit in VISITS.values():
+            names = [f"{name}.ofs" for name in visit]
+            recs = [load(Path(str(folder.joinpath(name)))) for name in names]
+            result = orthofit.analyze_trials(recs, thresholds=thresholds, labels=names)
+            out.write(summary_text(" + ".join(names), result.to_dict(series=False)) + "\n\n")
     return EXIT_OK
 
 

@@ -277,3 +277,11 @@ def test_empty_mat_noise_is_measured_when_zeroing():
     rec = Recording(np.zeros((3, 8, 8), np.float32), np.arange(3) / 50.0, (5.0, 5.0),
                     profile=noisy.to_dict())
     assert recording_threshold_kpa(rec, Thresholds()) == 12.0
+
+
+def test_the_demo_judges_the_sample_walks_as_visits(capsys):
+    assert cli_main(["demo", "--foot", "normal"]) == 0
+    text = capsys.readouterr().out
+    visit = text.split("walk_flat.ofs + walk_flat_2.ofs + walk_flat_3.ofs")[1].split("\n\n")[0]
+    assert "LEFT foot (5 complete step(s))" in visit and visit.count("arch: low") == 2
+    assert "walk_flat_2.ofs\n" not in text  # a pass is not judged on its own
