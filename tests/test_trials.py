@@ -285,3 +285,19 @@ def test_the_demo_judges_the_sample_walks_as_visits(capsys):
     visit = text.split("walk_flat.ofs + walk_flat_2.ofs + walk_flat_3.ofs")[1].split("\n\n")[0]
     assert "LEFT foot (5 complete step(s))" in visit and visit.count("arch: low") == 2
     assert "walk_flat_2.ofs\n" not in text  # a pass is not judged on its own
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_step_cut_before_toe_off_keeps_its_side(side):
+    # A slow mat or a recording that stops early: the COP path ends under the metatarsal
+    # heads, lateral of the axis, which says nothing about which side is medial.
+    mat = fm.Mat(int(600 / 5.08), int(300 / 5.08), (5.08, 5.08))
+    step = fm.Step(fm.named_foot("normal"), fm.Placement((150, 450), 7.0, side), t_on_s=0.02)
+    rec, _ = fm.render_walk([step], mat, rate_hz=100, noise_kpa=1.0, seed=4)
+    force = rec.frames.sum(axis=(1, 2))
+    loaded = np.flatnonzero(force > 0)
+    cut = loaded[0] + int(0.8 * loaded.size)  # the last fifth of the stance never arrives
+    result = orthofit.analyze(rec.replace(frames=rec.frames[:cut], times_s=rec.times_s[:cut]))
+    fp = result.steps[0].footprint
+    assert "toe_off" not in fp.side_votes
+    assert result.steps[0].side == side

@@ -289,16 +289,21 @@ def _side_votes(sub_uw: np.ndarray, toeless: np.ndarray, u0: float, u1: float,
 
 
 def _cop_vote(cop_xy_mm: np.ndarray, heel_xy: np.ndarray, axis: np.ndarray,
-              right: np.ndarray) -> dict[str, float]:
+              right: np.ndarray, u_back: float, u_front: float) -> dict[str, float]:
     """Vote for the lateral side from the end of a step's COP path.
 
     At toe off the foot pushes off the hallux, so the last tenth of the path lies medial of the
-    axis (heel centre to second toe); a path that ends within 3 mm of the axis casts no vote.
+    axis (heel centre to second toe). No vote when the path ends within 3 mm of the axis, or
+    before the front fifth of the print (a recording that stops before toe off, or a mat too
+    slow to catch it, ends the path under the metatarsal heads, which tells nothing).
     """
     path = cop_xy_mm[np.isfinite(cop_xy_mm).all(axis=1)]
     if path.shape[0] < 5:
         return {}
     tail = path[-max(2, path.shape[0] // 10):]
+    u_end = float(((tail - heel_xy) @ axis).mean())
+    if u_end < u_back + 0.8 * (u_front - u_back):
+        return {}
     w_end = float(((tail - heel_xy) @ right).mean())
     return {"toe_off": float(-np.sign(w_end))} if abs(w_end) > 3.0 else {}
 
@@ -490,7 +495,8 @@ def footprint(
             hallux_w = None if hallux is None else float(cw[labels[rows, cols] == hallux].mean())
             votes = _side_votes(np.stack([su, sw], axis=1), toeless, u0, u1, hallux_w)
             if cop_xy_mm is not None:
-                votes.update(_cop_vote(cop_xy_mm, heel_xy, axis, right))
+                votes.update(_cop_vote(cop_xy_mm, heel_xy, axis, right, u0,
+                                       float(su.max())))
             if side is None:
                 score = sum(_VOTE_WEIGHTS[k] * v for k, v in votes.items())
                 lateral_sign = 1.0 if score >= 0 else -1.0
