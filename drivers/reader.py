@@ -174,7 +174,7 @@ class MatReader(threading.Thread):
             self._overflows += 1
 
     def _fault(self, kind: str, message: str) -> None:
-        log.warning("%s: %s", kind, message)
+        log.info("%s: %s", kind, message)  # the caller reports it to the user, once
         self._emit(Fault(kind, message, self.clock()))
 
     def _command(self, key: str) -> None:

@@ -328,3 +328,19 @@ def test_demo_records_from_the_emulated_mat_and_analyses_it(tmp_path):
     assert "recorded 100 frames" in proc.stdout and "arch: high" in proc.stdout
     rec = orthofit.load(out)
     assert rec.mode == "static" and rec.profile["name"] == "ofp1-generic"
+
+
+def test_cli_record_says_a_pulled_cable_once(tmp_path):
+    emu, port = start_emulator("--faults", "disconnect=0.5", "--wait-for-start")
+    try:
+        proc = cli("record", "--port", port, "--profile", "ofp1-generic", "--seconds", "5",
+                   "-o", str(tmp_path / "a.ofs"), timeout=60)
+    finally:
+        emu.send_signal(signal.SIGINT)
+        emu.wait(10)
+    assert proc.returncode == 1
+    assert "WARNING" not in proc.stderr  # no log line beside the message
+    said = proc.stdout + proc.stderr
+    assert said.count("the mat was disconnected") == 1, said
+    assert said.startswith("capture ended early: the mat was disconnected")
+    assert orthofit.load(tmp_path / "a.ofs").n_frames > 10

@@ -94,7 +94,75 @@ def test_bad_option_value_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["analyze", "x.npy", "--pitch-mm", "abc"])
     assert exit_info.value.code == 2
-    assert "--pitch-mm takes" in capsys.readouterr().err
+    assert "argument --pitch-mm: give a number from 0.5 to 50 mm, not 'abc'" in \
+        capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["analyze", "x.npy", "--pitch-mm", "1e9"], "--pitch-mm: give a number from 0.5 to 50 mm"),
+    (["analyze", "x.npy", "--pitch-mm", "5x0"], "--pitch-mm: give a number from 0.5 to 50 mm"),
+    (["analyze", "x.npy", "--rate-hz", "1e9"], "--rate-hz: give a number from 1 to 2000 Hz"),
+    (["analyze", "x.npy", "--rate-hz", "nan"], "--rate-hz: give a number from 1 to 2000 Hz"),
+    (["record", "--port", "p", "--profile", "q", "-o", "a.ofs", "--seconds", "-5"],
+     "--seconds: give a number from 0.1 to 3600 s"),
+    (["record", "--port", "p", "--profile", "q", "-o", "a.ofs", "--frames", "-3"],
+     "--frames: give a whole number from 1 to 10,000,000 frames"),
+    (["record", "--port", "p", "--profile", "q", "-o", "a.ofs", "--frames", "0"],
+     "--frames: give a whole number from 1 to 10,000,000 frames"),
+    (["calibrate", "weight", "--port", "p", "--profile", "q", "--kg", "-72"],
+     "--kg: give a number from 10 to 300 kg"),
+    (["report", "s.ofs", "-o", "r.pdf", "--date", "tomorrow"],
+     "--date: give a date as YYYY-MM-DD"),
+    (["kiosk", "--size", "10x10"], "--size: give a whole number from 200 to 10,000 pixels"),
+    (["emulate", "--tcp", "70000"], "--tcp: give a whole number from 0 to 65,535"),
+])
+def test_every_number_is_checked_with_its_unit_and_range(argv, says, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
+
+
+def test_every_option_has_help_text():
+    from orthofit.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")  # noqa: SLF001 - argparse API
+    missing = [f"{name} {opt.option_strings or opt.dest}"
+               for name, p in sub.choices.items() for opt in p._actions  # noqa: SLF001
+               if opt.dest not in ("help",) and not opt.help]
+    assert missing == []
+
+
+def test_version_and_debug_anywhere(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.startswith("orthofit 0.")
+    # --debug after the command as well as before it.
+    assert main(["analyze", str(SAMPLES / "static_normal.ofs"), "--debug"]) == 0
+    assert main(["--debug", "analyze", str(SAMPLES / "static_normal.ofs")]) == 0
+
+
+def test_output_into_a_missing_folder_is_made(tmp_path):
+    out = tmp_path / "new" / "deeper" / "scan.ofs"
+    assert main(["import", str(SAMPLES / "static_normal.ofs"), "-o", str(out)]) == 0
+    assert out.is_file()
+
+
+def test_paths_are_checked_before_work(tmp_path, capsys):
+    a_file = tmp_path / "not-a-store"
+    a_file.write_text("x")
+    assert main(["store", "list", "--store", str(a_file)]) == 2
+    assert "that is a file; a clinic store is a folder" in capsys.readouterr().err
+    typo = tmp_path / "clinc-stor"
+    assert main(["store", "list", "--store", str(typo)]) == 2
+    assert "there is no clinic store there" in capsys.readouterr().err
+    assert not typo.exists()  # a typo does not start a new, empty store
+    assert main(["import", str(SAMPLES / "static_normal.ofs"), "-o", str(tmp_path)]) == 2
+    assert "that is a folder; give a file name inside it" in capsys.readouterr().err
+    assert main(["import", str(tmp_path / "missing.ofs"), "-o", str(tmp_path / "x.ofs")]) == 2
+    assert "no such file" in capsys.readouterr().err
 
 
 def test_console_script_runs_without_traceback(tmp_path):
@@ -103,3 +171,11 @@ def test_console_script_runs_without_traceback(tmp_path):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert "no such file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_failure_is_said_once(tmp_path, capsys):
+    code = main(["record", "--port", str(tmp_path / "no-such-port"), "--profile",
+                 "ofp1-generic", "--frames", "5", "-o", str(tmp_path / "x.ofs")])
+    assert code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("orthofit: cannot open the mat's port")

@@ -80,11 +80,13 @@ def test_a_diabetic_patient_gets_the_offloading_rule(window):
 
 @pytest.mark.parametrize("view", ["patients", "capture", "analysis", "proposal"])
 def test_screenshot_of_each_view(tmp_path, view):
-    out = tmp_path / f"{view}.png"
+    out = tmp_path / "missing" / f"{view}.png"  # the folder is made
     proc = subprocess.run([sys.executable, "-m", "orthofit.cli", "gui", "--screenshot", str(out),
                            "--view", view, "--store", str(tmp_path / "s")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+    assert f"wrote {out}" in proc.stdout
+    assert "propagateSizeHints" not in proc.stderr  # Qt's notes stay off the terminal
     data = out.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
     assert Store(tmp_path / "s").summary()["counts"]["patients"] == 4

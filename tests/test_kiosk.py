@@ -34,7 +34,7 @@ def test_once_stores_a_kiosk_scan_and_says_the_result(tmp_path):
 
 def test_kiosk_needs_a_mat_and_a_pin_and_says_what_is_missing(tmp_path):
     proc = cli("kiosk", "--store", str(tmp_path), "--once")
-    assert proc.returncode == 1 and "--emulate" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "--emulate" in proc.stderr and "Traceback" not in proc.stderr
     proc = cli("kiosk", "--store", str(tmp_path), "--emulate")
     assert proc.returncode == 1 and "no administrator PIN is set" in proc.stderr
     assert "--set-pin" in proc.stderr and "Traceback" not in proc.stderr
@@ -62,11 +62,19 @@ def test_screenshots_of_every_screen_at_kiosk_size(tmp_path, size):
 
     from orthofit.gui.kiosk import SCREENS
 
-    proc = cli("kiosk", "--store", str(tmp_path / "s"), "--screenshot", str(tmp_path),
+    shots = tmp_path / "new" / "screens"  # a folder that is not there yet is made
+    proc = cli("kiosk", "--store", str(tmp_path / "s"), "--screenshot", str(shots),
                "--size", f"{size[0]}x{size[1]}")
     assert proc.returncode == 0, proc.stderr
     for name in SCREENS:
-        image = QImage(str(tmp_path / f"kiosk-{name}-{size[0]}x{size[1]}.png"))
+        image = QImage(str(shots / f"kiosk-{name}-{size[0]}x{size[1]}.png"))
         assert (image.width(), image.height()) == size
-    sheet = QImage(str(tmp_path / f"kiosk-all-{size[0]}x{size[1]}.png"))
+    sheet = QImage(str(shots / f"kiosk-all-{size[0]}x{size[1]}.png"))
     assert sheet.width() > 0
+
+
+def test_kiosk_screenshots_never_open_the_users_own_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORTHOFIT_DATA", str(tmp_path / "users-store"))
+    proc = cli("kiosk", "--screenshot", str(tmp_path / "shots"))
+    assert proc.returncode == 2 and "give --store DIR" in proc.stderr
+    assert not (tmp_path / "users-store").exists()

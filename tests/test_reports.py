@@ -2,6 +2,7 @@
 
 import dataclasses
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -213,6 +214,24 @@ def test_cli_report_both_and_propose(tmp_path):
                str(tmp_path / "r-clinician.pdf"), "-o", str(tmp_path / "x.pdf"))
     assert proc.returncode == 1 and "cannot read the proposal" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_proposal_edited_by_hand_shows_what_changed(tmp_path):
+    scans = [str(SAMPLES / name) for name in FLAT_VISIT]
+    assert cli("propose", *scans, "-o", str(tmp_path / "p.json")).returncode == 0
+    data = json.loads((tmp_path / "p.json").read_text())
+    post = next(e for e in data["feet"][0]["elements"] if e["kind"] == "rearfoot_post")
+    assert post["values"]["degrees"] == 5.0 and "proposed" not in post
+    post["values"]["degrees"] = 7.0  # edited in a text editor: no "proposed" values added
+    (tmp_path / "edited.json").write_text(json.dumps(data))
+    proc = cli("report", *scans, "--proposal", str(tmp_path / "edited.json"), "-o",
+               str(tmp_path / "r.pdf"), "--audience", "clinician")
+    assert proc.returncode == 0, proc.stderr
+    text = pdf_text((tmp_path / "r.pdf").read_bytes())
+    assert "medial, 7 deg (changed by the clinician; proposed: medial, 5 deg)" in text
+    # The reason quotes 5 degrees: it says it is the reason of the proposed value, not of 7.
+    assert "Rearfoot post proposed as medial, 5 deg: The foot rolls in" in text
+    assert "Changed by the clinician to medial, 7 deg." in text
 
 
 def test_a_foot_half_off_the_mat_is_said_plainly(tmp_path):

@@ -29,7 +29,7 @@ def test_wheel_contents(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("orthofit/drivers/__init__.py", "orthofit/profiles/thresholds/default.toml",
                      "orthofit/sample_scans/walk_normal.ofs",
-                     "orthofit/sample_scans/walk_normal.json", "orthofit/cli.py"):
+                     "orthofit/sample_scans/walk_normal.json", "orthofit/cli/main.py"):
         assert required in names, required
     assert not any(n.startswith(("tests/", "drivers/", "profiles/")) for n in names)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.signal import butter, filtfilt
 
 from orthofit.analysis.gait import path_length_mm
 
@@ -47,6 +46,9 @@ def lowpass(times_s: np.ndarray, xy: np.ndarray, cutoff_hz: float | None) -> np.
     rate = 1.0 / float(np.median(np.diff(times_s)))
     if rate <= 2.5 * cutoff_hz:
         return xy
+    # scipy.signal takes half a second to import: only balance trials need it.
+    from scipy.signal import butter, filtfilt
+
     b, a = butter(2, cutoff_hz / (rate / 2))
     return filtfilt(b, a, xy, axis=0)
 

@@ -51,12 +51,14 @@ class CaptureResult:
     faults: list[dict[str, Any]]
     complete: bool
     message: str
+    reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data."""
         return {"path": None if self.path is None else str(self.path), "frames": self.frames,
                 "received": self.received, "rate": self.rate_hz, **self.stats,
-                "faults": self.faults, "complete": self.complete, "message": self.message}
+                "faults": self.faults, "complete": self.complete, "message": self.message,
+                "reason": self.reason}
 
 
 def journal_path_for(out_path: str | Path) -> Path:
@@ -221,7 +223,7 @@ def capture(
         f"{received} frame(s) that arrived were saved"
     return CaptureResult(out_path, rec.n_frames, received, stats.get("rate_hz"),
                          {k: v for k, v in stats.items() if k not in ("frames", "rate_hz")},
-                         faults, done, message)
+                         faults, done, message, reason)
 
 
 def recover_journal(journal: str | Path, out_path: str | Path) -> tuple[Recording, JournalContents]:

@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
 
 from orthofit.analysis import Analysis
 from orthofit.errors import OrthofitError
+from orthofit.gui import VIEWS
 from orthofit.gui.analysis import AnalysisView
 from orthofit.gui.capture import CaptureView
 from orthofit.gui.compare import CompareView
@@ -36,9 +37,6 @@ from orthofit.model import Recording
 from orthofit.proposal.model import Proposal
 from orthofit.proposal.rules import propose
 from orthofit.store import Store
-
-#: The tabs in order (``orthofit gui --screenshot FILE --view NAME`` names one).
-VIEWS = ("patients", "capture", "analysis", "proposal", "compare", "kiosk", "settings")
 
 
 class MainWindow(QMainWindow):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, pyqtSignal
 from PyQt6.QtGui import QBrush, QColor, QPen, QPolygonF
@@ -42,6 +44,15 @@ def _polygon(points: list[tuple[float, float]], grey: tuple[int, int, int],
     pen.setWidthF(width)
     item.setPen(pen)
     return item
+
+
+def _reason_text(element) -> str:  # noqa: ANN001 - an Element
+    """An element's reason; for a changed element, the reason of the value it calls proposed."""
+    why = f"{element.reason.text} <i>[{element.reason.evidence}]</i>"
+    if not element.changed:
+        return why
+    proposed = dataclasses.replace(element, values=element.proposed).describe()
+    return f"<b>(changed)</b> proposed as {proposed}: {why}"
 
 
 class InsolePlot(pg.PlotWidget):
@@ -151,7 +162,7 @@ class ProposalView(QWidget):
                     cell.addWidget(QLabel(element.describe()))
                 cell.addStretch(1)
                 inner.addLayout(cell, 0, col)
-                reason = QLabel(f"{element.reason.text} <i>[{element.reason.evidence}]</i>")
+                reason = QLabel(_reason_text(element))
                 reason.setWordWrap(True)
                 self.reasons[(foot.side, kind)] = reason
                 inner.addWidget(reason, 1, col)
@@ -167,8 +178,7 @@ class ProposalView(QWidget):
         element = self.proposal.foot(side).elements[kind]
         label = self.reasons.get((side, kind))
         if label is not None:
-            note = " <b>(changed)</b>" if element.changed else ""
-            label.setText(f"{element.reason.text} <i>[{element.reason.evidence}]</i>{note}")
+            label.setText(_reason_text(element))
         self.redraw()
         self.changed.emit()
 

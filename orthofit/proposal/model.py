@@ -222,6 +222,40 @@ def reset(proposal: Proposal, side: str, kind: str) -> Proposal:
     return dataclasses.replace(proposal, feet=tuple(feet))
 
 
+def reconcile(given: Proposal, engine: Proposal) -> Proposal:
+    """A proposal brought from outside (a hand-edited file), checked against the engine's own.
+
+    An element whose values differ from what the engine proposes for the same scan is a
+    clinician's change even when the file does not say so (no ``proposed`` values): it gets
+    the engine's values and reason as what was proposed, so a report shows both, and the
+    reason it prints is the one for the value it calls proposed. Elements the file marks as
+    changed keep what the file says was proposed.
+
+    Examples
+    --------
+    >>> r = Reason("test", "a post of 5 degrees")
+    >>> engine = Proposal((FootProposal("left", {"rearfoot_post": Element(
+    ...     "rearfoot_post", {"side": "medial", "degrees": 5.0}, r)}),), "default")
+    >>> edited = Proposal.from_dict(engine.to_dict())
+    >>> edited.feet[0].elements["rearfoot_post"].values["degrees"] = 7.0  # edited by hand
+    >>> el = reconcile(edited, engine).foot("left").elements["rearfoot_post"]
+    >>> el.changed, el.proposed["degrees"], el.values["degrees"]
+    (True, 5.0, 7.0)
+    """
+    feet = []
+    for foot in given.feet:
+        ref = engine.foot(foot.side)
+        elements = dict(foot.elements)
+        for kind, el in foot.elements.items():
+            proposed = ref.elements.get(kind) if ref is not None else None
+            if el.proposed is None and proposed is not None and \
+                    dict(proposed.values) != dict(el.values):
+                elements[kind] = dataclasses.replace(el, proposed=dict(proposed.values),
+                                                     reason=proposed.reason)
+        feet.append(dataclasses.replace(foot, elements=elements))
+    return dataclasses.replace(given, feet=tuple(feet))
+
+
 def differences(a: Proposal, b: Proposal) -> list[tuple[str, str, dict, dict]]:
     """Elements that differ between two proposals: (side, kind, values in a, values in b)."""
     out = []

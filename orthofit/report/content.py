@@ -408,6 +408,11 @@ def proposal_blocks(proposal: Proposal) -> list[Any]:
             cells.append(text)
             r = el.reason
             body = f"{r.text} Rule '{r.rule}'; source: {r.source}; evidence: {r.evidence}."
+            if el.changed:
+                # The reason explains the proposed value; say which, and what is shown now.
+                proposed = dataclasses.replace(el, values=el.proposed).describe()
+                body = (f"{ELEMENT_TITLES[kind]} proposed as {proposed}: {body} Changed by the "
+                        f"clinician to {el.describe()}.")
             key = (r.rule, body)
             if key not in keys:
                 keys[key] = len(reasons)

@@ -10,7 +10,7 @@ from typing import Any
 from orthofit.analysis import Analysis, Thresholds
 from orthofit.analysis.pipeline import analyze_trials
 from orthofit.model import Recording
-from orthofit.proposal.model import Proposal
+from orthofit.proposal.model import Proposal, reconcile
 from orthofit.proposal.rules import RuleSet, propose
 from orthofit.report.content import (
     Document,
@@ -47,8 +47,10 @@ def build_reports(rec: Recording | Sequence[Recording], *, thresholds: Threshold
     analysis = analyze_trials(recs, thresholds, labels=labels)
     rec = recs[0]
     scan = {"file": info.get("file"), "mode": analysis.mode}
-    proposal = proposal or propose(analysis, rules, diabetic=diabetic, knee_oa=knee_oa,
-                                   scan=scan)
+    engine = propose(analysis, rules, diabetic=diabetic, knee_oa=knee_oa, scan=scan)
+    # A proposal brought in (possibly edited by hand) is read against the engine's own, so
+    # every value changed shows as changed.
+    proposal = engine if proposal is None else reconcile(proposal, engine)
     info = {"rules": proposal.rules, **info}
     return ReportSet(
         analysis, proposal,

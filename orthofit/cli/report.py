@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from orthofit.cli.args import existing_file, iso_date, output_file, parse_pitch, rate_hz
 from orthofit.errors import OrthofitError
 
 EXIT_OK = 0
@@ -18,6 +19,7 @@ def _load_proposal(path: str | None) -> Any:
         return None
     from orthofit.proposal.model import Proposal, ProposalError
 
+    existing_file(path, what="a proposal")
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -33,6 +35,8 @@ def _reports(args: argparse.Namespace) -> Any:
     from orthofit.io.profiles import load_insole_rules, load_thresholds
     from orthofit.report.make import build_reports
 
+    for path in args.scans:
+        existing_file(path, what="a scan")
     recs = [load(path, pitch_mm=args.pitch_mm, rate_hz=args.rate_hz) for path in args.scans]
     rec = recs[0]
     date = args.date or dt.date.today().isoformat()
@@ -51,9 +55,9 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     """Write the clinician and/or patient PDF for a scan."""
     from orthofit.report.make import write_reports
 
+    output = output_file(args.output)
     reports = _reports(args)
-    paths = write_reports(reports, Path(args.output), audience=args.audience,
-                          page_size=args.page_size)
+    paths = write_reports(reports, output, audience=args.audience, page_size=args.page_size)
     for path in paths:
         out.write(f"wrote {path}\n")
     if not reports.analysis.feet:
@@ -65,9 +69,10 @@ def cmd_propose(args: argparse.Namespace, out: TextIO) -> int:
     """Write the proposal JSON (and the insole SVG) for the lab; print it in words."""
     from orthofit.report.make import write_lab_files
 
+    output = output_file(args.output)
+    svg = output_file(args.svg, option="--svg") if args.svg else output.with_suffix(".svg")
     reports = _reports(args)
-    svg = Path(args.svg) if args.svg else Path(args.output).with_suffix(".svg")
-    for path in write_lab_files(reports, Path(args.output), svg):
+    for path in write_lab_files(reports, output, svg):
         out.write(f"wrote {path}\n")
     for foot in reports.proposal.feet:
         out.write(f"{foot.side}:\n")
@@ -79,40 +84,49 @@ def cmd_propose(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from orthofit.cli import _positive, parse_pitch
-
     p.add_argument("scans", nargs="+", metavar="SCAN",
                    help="a scan (.ofs, .npy with --pitch-mm, vendor export); several trials of "
                         "one visit (all walks, or all standing) are analysed together")
-    p.add_argument("-o", "--output", required=True)
+    p.add_argument("-o", "--output", required=True,
+                   help="the file to write (its folder is made if missing)")
     p.add_argument("--patient-name", default=None, help="printed on the reports only")
     p.add_argument("--clinic", default=None, help="clinic name for the report header")
-    p.add_argument("--date", default=None, help="report date (YYYY-MM-DD; default today)")
-    p.add_argument("--thresholds", default="default", help="threshold profile")
-    p.add_argument("--rules", default="default", help="insole rule set (name or .toml)")
+    p.add_argument("--date", type=iso_date, default=None,
+                   help="report date, YYYY-MM-DD (default: today)")
+    p.add_argument("--thresholds", default="default",
+                   help="threshold profile: a shipped name or a .toml path")
+    p.add_argument("--rules", default="default",
+                   help="insole rule set: a shipped name or a .toml path")
     p.add_argument("--diabetic", action="store_true",
                    help="the patient has diabetes: apply the offloading rule")
     p.add_argument("--knee-oa", action="store_true",
                    help="medial knee osteoarthritis: offer the lateral wedge option")
-    p.add_argument("--pitch-mm", type=parse_pitch, default=None)
-    p.add_argument("--rate-hz", type=_positive, default=None)
+    p.add_argument("--pitch-mm", type=parse_pitch, default=None, metavar="R[xC]",
+                   help="sensel pitch in mm (0.5-50), for plain .npy only")
+    p.add_argument("--rate-hz", type=rate_hz, default=None, metavar="HZ",
+                   help="frame rate in Hz (1-2000), for multi-frame plain .npy only")
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``report`` and ``propose`` to the ``orthofit`` parser."""
     p = sub.add_parser(
-        "report", help="write the clinician and patient PDF reports for a scan",
+        "report", parents=[common], help="write the clinician and patient PDF reports for a scan",
         description="Analyse a scan, propose insoles (or use --proposal) and write PDFs. With "
                     "--audience both (the default) two files are written: OUT-clinician.pdf "
                     "and OUT-patient.pdf (OUT without its .pdf).")
     _common(p)
-    p.add_argument("--audience", choices=("clinician", "patient", "both"), default="both")
+    p.add_argument("--audience", choices=("clinician", "patient", "both"), default="both",
+                   help="which report (default: both)")
     p.add_argument("--proposal", default=None,
                    help="a proposal JSON (from 'orthofit propose' or the desktop, possibly "
                         "edited): the report shows what was proposed and what was changed")
-    p.add_argument("--page-size", choices=("a4", "letter"), default="a4")
+    p.add_argument("--page-size", choices=("a4", "letter"), default="a4",
+                   help="paper size (default: a4)")
     p.set_defaults(func=cmd_report)
-    p = sub.add_parser("propose", help="propose insoles: JSON and SVG outlines for the lab")
+    p = sub.add_parser("propose", parents=[common],
+                       help="propose insoles: JSON and SVG outlines for the lab",
+                       description="Analyse a scan and write the insole proposal (JSON) with a "
+                                   "true-size SVG of the insoles.")
     _common(p)
     p.add_argument("--svg", default=None, help="SVG path (default: OUTPUT with .svg)")
     p.set_defaults(func=cmd_propose)

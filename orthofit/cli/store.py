@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any, TextIO
 
+from orthofit.cli.args import store_folder
+
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
@@ -13,7 +15,8 @@ def cmd_store(args: argparse.Namespace, out: TextIO) -> int:
     """List, back up or check the clinic store."""
     from orthofit.store import Store
 
-    store = Store(args.store)
+    folder = store_folder(args.store)
+    store = Store(folder)
     try:
         if args.action == "list":
             summary = store.summary()
@@ -44,12 +47,15 @@ def cmd_store(args: argparse.Namespace, out: TextIO) -> int:
         store.close()
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``store`` to the ``orthofit`` parser."""
-    p = sub.add_parser("store", help="the clinic store: list, backup, check")
-    p.add_argument("action", choices=("list", "backup", "check"))
-    p.add_argument("--store", default=None, help="the store's folder (default: the user's "
-                   "data folder, or $ORTHOFIT_DATA)")
+    p = sub.add_parser("store", parents=[common], help="the clinic store: list, backup, check",
+                       description="list: patients, visits, scans and the kiosk queue. backup: "
+                                   "today's copy. check: integrity and every scan's file.")
+    p.add_argument("action", choices=("list", "backup", "check"), help="what to do")
+    p.add_argument("--store", default=None, metavar="DIR",
+                   help="the store's folder (default: the user's data folder, or "
+                        "$ORTHOFIT_DATA); it must exist")
     p.add_argument("--json", action="store_true", help="list as one JSON object")
     p.add_argument("--force", action="store_true", help="backup: make today's copy again")
     p.set_defaults(func=cmd_store)

@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any, TextIO
 
+from orthofit.cli.args import UsageError, output_folder, ranged, screen_size, store_folder
 from orthofit.errors import OrthofitError
 
 
@@ -21,15 +22,6 @@ def _read_pin() -> str:
     return sys.stdin.readline().strip()
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: give the size as WIDTHxHEIGHT, "
-                                         "e.g. 1080x1920") from None
-    return w, h
-
-
 def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
     """Run the kiosk (or one scan, or set its PIN, or draw its screens)."""
     from orthofit.io.profiles import load_mat_profile
@@ -37,16 +29,23 @@ def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
     from orthofit.kiosk.pin import hash_pin
     from orthofit.store import Store
 
-    store = Store(args.store)
+    screenshot = None
+    if args.screenshot:
+        screenshot = str(output_folder(args.screenshot, option="--screenshot"))
+        if args.store is None:
+            raise UsageError("--screenshot draws the screens of a store: give --store DIR (a "
+                             "new folder is fine); the user's own store is never used for it")
+    folder = store_folder(args.store, create=args.create or args.set_pin or bool(screenshot))
+    store = Store(folder)
     try:
         if args.set_pin:
             store.set_settings(kiosk_pin=hash_pin(_read_pin()))
             out.write("the kiosk PIN is set\n")
             return 0
         kiosk = KioskStore(store)
-        if not args.emulate and not args.mat and not args.screenshot:
-            raise OrthofitError("choose the mat: --mat PORT --profile NAME, or --emulate")
-        port = None if args.emulate or args.screenshot else args.mat
+        if not args.emulate and not args.mat and not screenshot:
+            raise UsageError("choose the mat: --mat PORT --profile NAME, or --emulate")
+        port = None if args.emulate or screenshot else args.mat
         if args.once:
             from orthofit.kiosk.flow import run_once
 
@@ -54,7 +53,7 @@ def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
                               profile_name=args.profile, foot=args.foot)
             out.write(json.dumps(result.to_dict()) + "\n")
             return 0
-        if not kiosk.pin_hash() and not args.screenshot:
+        if not kiosk.pin_hash() and not screenshot:
             raise OrthofitError("no administrator PIN is set, so nobody could leave the kiosk: "
                                 "set one with 'orthofit kiosk --set-pin' or in the desktop's "
                                 "Settings")
@@ -65,16 +64,26 @@ def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
         profile = load_mat_profile(args.profile)
         frames = patient_script(DEMO_PHASES, foot=args.foot) if port is None else None
         link = MatLink(profile, port, frames_kpa=frames)
-        return run(kiosk, link, fullscreen=not args.windowed, idle_s=args.idle,
-                   screenshot=args.screenshot, size=args.size)
+        code = run(kiosk, link, fullscreen=not args.windowed, idle_s=args.idle,
+                   screenshot=screenshot, size=args.size)
+        if screenshot:
+            out.write(f"wrote the screens into {screenshot}\n")
+        return code
     finally:
         store.close()
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``kiosk`` to the ``orthofit`` parser."""
-    p = sub.add_parser("kiosk", help="a guided scan a patient can do alone (full screen)")
-    p.add_argument("--store", default=None, help="the clinic store's folder")
+    p = sub.add_parser("kiosk", parents=[common],
+                       help="a guided scan a patient can do alone (full screen)",
+                       description="The waiting-room kiosk: the patient is guided through a "
+                                   "scan that lands in the clinic store's kiosk queue.")
+    p.add_argument("--store", default=None, metavar="DIR",
+                   help="the clinic store's folder (default: the user's data folder); it must "
+                        "exist unless --create")
+    p.add_argument("--create", action="store_true",
+                   help="start a new, empty store in the --store folder if there is none")
     p.add_argument("--mat", default=None, help="the mat's port or URL")
     p.add_argument("--profile", default="ofp1-generic", help="the mat's profile")
     p.add_argument("--emulate", action="store_true",
@@ -88,11 +97,13 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--set-pin", action="store_true",
                    help="set the administrator PIN that leaves the kiosk (asked twice, or "
                         "read from standard input)")
-    p.add_argument("--idle", type=float, default=45.0,
-                   help="seconds without a touch before the kiosk clears and starts over")
+    p.add_argument("--idle", type=ranged("--idle", "s", 5, 3600), default=45.0,
+                   help="seconds without a touch before the kiosk clears and starts over "
+                        "(5-3600, default 45)")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
-    p.add_argument("--size", type=_size, default=(1080, 1920),
-                   help="window or screenshot size, WIDTHxHEIGHT (default 1080x1920)")
+    p.add_argument("--size", type=screen_size, default=(1080, 1920),
+                   help="window or screenshot size, WIDTHxHEIGHT in pixels (default 1080x1920)")
     p.add_argument("--screenshot", metavar="DIR", default=None,
-                   help="write every screen as a PNG into DIR and exit")
+                   help="write every screen as a PNG into DIR (made if missing) and exit; "
+                        "needs --store")
     p.set_defaults(func=cmd_kiosk)

@@ -1,4 +1,4 @@
-"""The ``orthofit`` command line.
+"""``orthofit analyze``, ``import`` and ``samples``: scans from files.
 
 ``orthofit analyze PATH... [--pitch-mm R[xC]] [--rate-hz HZ] [--json] [--combine]`` prints a
 summary per scan, or one JSON object per scan and line; ``--combine`` analyses the scans as the
@@ -14,48 +14,16 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
-from orthofit.cli_capture import add_parsers as add_capture_parsers
-from orthofit.cli_kiosk import add_parsers as add_kiosk_parsers
-from orthofit.cli_report import add_parsers as add_report_parsers
-from orthofit.cli_store import add_parsers as add_store_parsers
+from orthofit.cli.args import existing_file, output_file, parse_pitch, rate_hz
 from orthofit.errors import OrthofitError
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def parse_pitch(text: str) -> tuple[float, float]:
-    """Parse ``--pitch-mm``: ``5.08`` (square) or ``7.62x5.08`` (row x column), in mm."""
-    parts = text.lower().replace("*", "x").split("x")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--pitch-mm takes a number or ROWxCOL in mm (e.g. 5.08 or 7.62x5.08), not {text!r}"
-        ) from None
-    if len(values) == 1:
-        values *= 2
-    if len(values) != 2 or min(values) <= 0:
-        raise argparse.ArgumentTypeError(
-            f"--pitch-mm takes one or two positive numbers in mm, not {text!r}"
-        )
-    return values[0], values[1]
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
-    return value
 
 
 def _fmt(value: Any, unit: str = "", digits: int = 2) -> str:
@@ -230,29 +198,21 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     from orthofit.io.load import load
     from orthofit.io.ofs import save_ofs
 
+    existing_file(args.path, what="a scan to import")
+    output = output_file(args.output)
     rec = load(args.path, pitch_mm=args.pitch_mm, rate_hz=args.rate_hz)
     source = dict(rec.metadata.get("source", {}))
     source.update(file=Path(args.path).name,
                   sha256=hashlib.sha256(Path(args.path).read_bytes()).hexdigest())
     rec = rec.replace(metadata={**rec.metadata, "source": source},
                       patient_id=args.patient_id or rec.patient_id)
-    save_ofs(rec, args.output)
+    save_ofs(rec, output)
     out.write(f"imported {args.path}: {rec.n_frames} frame(s) of {rec.shape[0]} x "
               f"{rec.shape[1]} at {rec.rate_hz or 0:g} Hz ({source.get('format', 'native')}) "
-              f"-> {args.output}\n")
+              f"-> {output}\n")
     if rec.metadata.get("warning"):
         out.write(f"note: {rec.metadata['warning']}\n")
     return EXIT_OK
-
-
-def cmd_gui(args: argparse.Namespace, out: TextIO) -> int:
-    """Start the desktop application (or write a screenshot of one view)."""
-    try:
-        from orthofit.gui.app import run
-    except ImportError as exc:
-        raise OrthofitError(f"the desktop needs PyQt6 and pyqtgraph ({exc}); install them "
-                            "with: python -m pip install orthofit") from exc
-    return run(args.store, demo=args.demo, screenshot=args.screenshot, view=args.view)
 
 
 def cmd_samples(args: argparse.Namespace, out: TextIO) -> int:
@@ -264,21 +224,18 @@ def cmd_samples(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``orthofit`` command."""
-    parser = argparse.ArgumentParser(
-        prog="orthofit", description="Pressure-plate analysis and insole fitting for podiatry.")
-    parser.add_argument("--debug", action="store_true", help="show full tracebacks and debug logs")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``analyze``, ``import`` and ``samples`` to the ``orthofit`` parser."""
     p = sub.add_parser(
-        "analyze", help="analyse scans and print every measure",
+        "analyze", parents=[common], help="analyse scans and print every measure",
         description="Analyse pressure scans: .ofs (native), .npy (R x C or T x R x C kPa) or a "
                     "vendor export. Prints a summary, or one JSON object per scan with --json.")
     p.add_argument("paths", nargs="+", metavar="PATH", help="scan files")
     p.add_argument("--pitch-mm", type=parse_pitch, default=None, metavar="R[xC]",
-                   help="sensel pitch in mm, for plain .npy only (e.g. 5.08 or 7.62x5.08)")
-    p.add_argument("--rate-hz", type=_positive, default=None, metavar="HZ",
-                   help="frame rate in Hz, for multi-frame plain .npy only")
+                   help="sensel pitch in mm (0.5-50), for plain .npy only (e.g. 5.08 or "
+                        "7.62x5.08)")
+    p.add_argument("--rate-hz", type=rate_hz, default=None, metavar="HZ",
+                   help="frame rate in Hz (1-2000), for multi-frame plain .npy only")
     p.add_argument("--json", action="store_true", help="one JSON object per scan, one per line")
     p.add_argument("--no-series", dest="series", action="store_false",
                    help="leave per-frame force curves and COP paths out of the JSON")
@@ -288,59 +245,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="analyse the scans as the trials of one visit: each foot judged from "
                         "all its steps (walks together, standing trials together)")
     p.set_defaults(func=cmd_analyze)
-    p = sub.add_parser("import", help="convert a vendor export (or .npy) into an .ofs scan",
-                       description="Read Tekscan .asf/.csv, Novel emed .lst, XSENSOR .csv (or "
-                                   "a .npy) and write the native .ofs, keeping the source's "
-                                   "metadata, its file name and SHA-256.")
-    p.add_argument("path")
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument("--pitch-mm", type=parse_pitch, default=None)
-    p.add_argument("--rate-hz", type=_positive, default=None)
-    p.add_argument("--patient-id", default=None)
+    p = sub.add_parser(
+        "import", parents=[common], help="convert a vendor export (or .npy) into an .ofs scan",
+        description="Read a scan in any format orthofit knows and write the native .ofs, "
+                    "keeping the source's metadata, its file name and SHA-256. Formats: "
+                    "Tekscan .asf and I-Scan .csv, Novel emed .lst, Novel pliance and pedar "
+                    ".asc, XSENSOR .csv, RSscan footscan .xls and text roll-off, Zebris text, "
+                    "plain NumPy .npy (with --pitch-mm and --rate-hz).")
+    p.add_argument("path", help="the file to convert")
+    p.add_argument("-o", "--output", required=True, help="the .ofs file to write")
+    p.add_argument("--pitch-mm", type=parse_pitch, default=None, metavar="R[xC]",
+                   help="sensel pitch in mm (0.5-50), for plain .npy only")
+    p.add_argument("--rate-hz", type=rate_hz, default=None, metavar="HZ",
+                   help="frame rate in Hz (1-2000), for multi-frame plain .npy only")
+    p.add_argument("--patient-id", default=None, help="an id to store with the scan (no names)")
     p.set_defaults(func=cmd_import)
-    p = sub.add_parser("gui", help="the podiatrist's desktop application")
-    p.add_argument("--store", default=None, help="the clinic store's folder")
-    p.add_argument("--demo", action="store_true",
-                   help="a demo store with sample patients and scans")
-    p.add_argument("--screenshot", default=None, metavar="FILE.png",
-                   help="render a view of the demo to a PNG and exit")
-    p.add_argument("--view", choices=("patients", "capture", "analysis", "proposal",
-                                      "compare", "kiosk", "settings"), default="patients")
-    p.set_defaults(func=cmd_gui)
-    p = sub.add_parser("samples", help="list the sample scans shipped with orthofit")
+    p = sub.add_parser("samples", parents=[common],
+                       help="list the sample scans shipped with orthofit",
+                       description="Print the full path of every sample scan.")
     p.set_defaults(func=cmd_samples)
-    add_capture_parsers(sub)
-    add_report_parsers(sub)
-    add_store_parsers(sub)
-    add_kiosk_parsers(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run the command line; return the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return args.func(args, out or sys.stdout)
-    except KeyboardInterrupt:
-        print("orthofit: interrupted", file=sys.stderr)
-        return 130
-    except OrthofitError as exc:
-        print(f"orthofit: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except Exception as exc:  # never a traceback in front of a user
-        if args.debug:
-            raise
-        log.debug("command failed", exc_info=True)
-        print(f"orthofit: unexpected error: {type(exc).__name__}: {exc}. Run the same command "
-              "with --debug for the details, and please report it.", file=sys.stderr)
-        return EXIT_FAILED
-
-
-if __name__ == "__main__":
-    sys.exit(main())

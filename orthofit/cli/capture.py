@@ -14,9 +14,20 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from orthofit.cli.args import (
+    UsageError,
+    body_mass_kg,
+    existing_file,
+    output_file,
+    ranged,
+    rate_hz,
+)
 from orthofit.errors import OrthofitError
 
 EXIT_OK, EXIT_FAILED = 0, 1
+
+#: Longest recording a command accepts (s): a balance trial is 30 s, a walk a few passes.
+MAX_SECONDS = 3600.0
 
 
 def _profile(name: str) -> Any:
@@ -51,6 +62,7 @@ def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
     from orthofit.capture.recorder import capture
     from orthofit.drivers.reader import MatReader
 
+    output = output_file(args.output)
     profile, zero_map, applied = _with_clinic_calibration(_profile(args.profile),
                                                           not args.no_calibration)
     if zero_map is not None and profile.rows and zero_map.shape != (profile.rows, profile.cols):
@@ -64,7 +76,7 @@ def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        result = capture(reader, args.output, trigger, mode=args.mode or "unknown",
+        result = capture(reader, output, trigger, mode=args.mode or "unknown",
                          patient_id=args.patient_id, device_id=args.device_id,
                          zero_map=zero_map, stop_event=stop)
     finally:
@@ -75,13 +87,18 @@ def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
         out.write(json.dumps(summary) + "\n")
     else:
         rate = f"{result.rate_hz:.1f} Hz" if result.rate_hz else "n/a"
-        out.write(f"{result.message}: {result.frames} frame(s) saved to {result.path} "
-                  f"({result.received} received, {rate})\n")
+        if result.complete:
+            out.write(f"capture complete: {result.frames} frame(s) saved to {result.path} "
+                      f"({result.received} received, {rate})\n")
+        else:
+            out.write(f"capture ended early: {result.reason}\n  every frame that arrived "
+                      f"({result.frames}) was saved to {result.path} ({rate})\n")
         out.write("  crc errors {crc_errors}, sequence gaps {sequence_gaps} "
                   "({frames_missing} frame(s) missing), bytes skipped {bytes_skipped}, "
                   "bad frames {bad_frames}\n".format(**result.stats))
         for fault in result.faults:
-            out.write(f"  ! {fault['kind']}: {fault['message']}\n")
+            if fault["message"] != result.reason:  # the one that ended it is said above
+                out.write(f"  ! {fault['kind']}: {fault['message']}\n")
     return EXIT_OK if result.complete else EXIT_FAILED
 
 
@@ -89,8 +106,10 @@ def cmd_recover(args: argparse.Namespace, out: TextIO) -> int:
     """Turn a journal into an .ofs."""
     from orthofit.capture.recorder import recover_journal
 
-    rec, contents = recover_journal(args.journal, args.output)
-    out.write(f"recovered {rec.n_frames} frame(s) from {args.journal} into {args.output}\n")
+    existing_file(args.journal, what="a capture journal")
+    output = output_file(args.output)
+    rec, contents = recover_journal(args.journal, output)
+    out.write(f"recovered {rec.n_frames} frame(s) from {args.journal} into {output}\n")
     if contents.damaged_tail:
         out.write(f"  the journal's end was damaged ({contents.damaged_tail}); every record "
                   "before it was intact\n")
@@ -142,7 +161,7 @@ def cmd_emulate(args: argparse.Namespace, out: TextIO) -> int:
     except ValueError as exc:
         raise OrthofitError(f"--faults: {exc}") from exc
     if args.scan:
-        rec = load(args.scan)
+        rec = load(existing_file(args.scan, what="a scan to replay"))
         frames = rec.frames
         rate = args.rate_hz or rec.rate_hz or 100.0
     else:
@@ -164,7 +183,8 @@ def cmd_emulate(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"{where}\n")
     out.flush()
     sys.stderr.write(f"emulating '{profile.name}' ({frames.shape[1]} x {frames.shape[2]}, "
-                     f"{rate:g} Hz) on {where}; Ctrl-C stops\n")
+                     f"{rate:g} Hz) on {where}; it keeps this terminal: record from a second "
+                     f"one (orthofit record --port {where} ...); Ctrl-C stops\n")
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -216,7 +236,7 @@ def cmd_calibrate(args: argparse.Namespace, out: TextIO) -> int:
                   f"{noise:g} kPa); saved to {path}\n")
         return EXIT_OK
     if not args.kg:
-        raise OrthofitError("the weight check needs the person's mass: --kg KG")
+        raise UsageError("the weight check needs the person's mass: --kg KG")
     try:
         check = weight_check(rec.frames, rec.pitch_mm, args.kg)
     except ValueError as exc:
@@ -238,7 +258,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from orthofit.capture.link import MatLink
     from orthofit.capture.modes import trigger_for
     from orthofit.capture.recorder import capture
-    from orthofit.cli import summary_text
+    from orthofit.cli.analyze import summary_text
     from orthofit.io.load import load
     from orthofit.io.profiles import load_thresholds
 
@@ -250,7 +270,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     try:
         reader = link.open()
         with tempfile.TemporaryDirectory(prefix="orthofit-demo-") as folder:
-            scan = Path(args.output) if args.output else Path(folder) / "demo.ofs"
+            scan = output_file(args.output) if args.output else Path(folder) / "demo.ofs"
             trigger = trigger_for("static", seconds=2.0)
             result = capture(reader, scan, trigger, mode="static")
             out.write(f"recorded {result.frames} frames from {link.port} "
@@ -280,73 +300,103 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the capture commands to the ``orthofit`` parser."""
-    p = sub.add_parser("record", help="record a trial from a mat into an .ofs file",
+    p = sub.add_parser("record", parents=[common],
+                       help="record a trial from a mat into an .ofs file",
                        description="Record from a mat. Every frame is journalled as it arrives; "
-                                   "a pulled cable or a stalled mat still leaves an .ofs of "
-                                   "everything received.")
+                                   "a pulled cable, a stalled mat or Ctrl-C still leaves an "
+                                   ".ofs of everything received.")
     p.add_argument("--port", required=True,
                    help="serial port (/dev/ttyACM0, COM3), or URL (socket://host:port)")
     p.add_argument("--profile", required=True, help="mat profile name or .toml path")
     how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--seconds", type=float, help="record this long from the first frame")
-    how.add_argument("--frames", type=int, help="record this many frames")
+    how.add_argument("--seconds", type=ranged("--seconds", "s", 0.1, MAX_SECONDS),
+                     help=f"record this long from the first frame (0.1-{MAX_SECONDS:g} s)")
+    how.add_argument("--frames", type=ranged("--frames", "frames", 1, 10_000_000, integer=True),
+                     help="record this many frames (1-10,000,000)")
     how.add_argument("--mode", choices=("static", "walk", "balance"),
                      help="static: 5 s once the stance is steady; walk: first foot down to "
                           "last foot off plus 1 s; balance: 30 s once steady")
-    p.add_argument("-o", "--output", required=True, help="the .ofs file to write")
+    p.add_argument("-o", "--output", required=True,
+                   help="the .ofs file to write (its folder is made if missing)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    p.add_argument("--patient-id", default=None)
-    p.add_argument("--device-id", default=None)
-    p.add_argument("--wait-s", type=float, default=None,
-                   help="how long static, balance and walk wait for the patient (default 60)")
+    p.add_argument("--patient-id", default=None, help="an id stored with the scan (no names)")
+    p.add_argument("--device-id", default=None, help="the mat's id, stored with the scan")
+    p.add_argument("--wait-s", type=ranged("--wait-s", "s", 1, MAX_SECONDS), default=None,
+                   help="how long static, balance and walk wait for the patient, in s "
+                        "(1-3600; default 60)")
     p.add_argument("--no-calibration", action="store_true",
                    help="ignore the clinic's stored zero and scale for this mat")
     p.set_defaults(func=cmd_record)
 
-    p = sub.add_parser("recover", help="turn a capture journal left by a crash into an .ofs")
-    p.add_argument("journal")
-    p.add_argument("-o", "--output", required=True)
+    p = sub.add_parser("recover", parents=[common],
+                       help="turn a capture journal left by a crash into an .ofs",
+                       description="Read every intact frame of a journal (.NAME.ofs.journal "
+                                   "beside an interrupted capture) into a scan.")
+    p.add_argument("journal", help="the journal file")
+    p.add_argument("-o", "--output", required=True, help="the .ofs file to write")
     p.set_defaults(func=cmd_recover)
 
-    p = sub.add_parser("mats", help="list attached mats and the mat profiles")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("mats", parents=[common], help="list attached mats and the mat profiles",
+                       description="Serial ports with the profile their USB id matches, and "
+                                   "every mat profile.")
+    p.add_argument("--json", action="store_true", help="one JSON object")
     p.set_defaults(func=cmd_mats)
 
-    p = sub.add_parser("emulate", help="emulate a mat over a pseudo-terminal or TCP",
+    p = sub.add_parser("emulate", parents=[common],
+                       help="emulate a mat over a pseudo-terminal or TCP",
                        description="Speak a mat profile's real bytes from a scan or the foot "
-                                   "model. Prints the device path (or socket:// URL) first.")
-    p.add_argument("--profile", default="ofp1-generic")
+                                   "model. Prints the device path (or socket:// URL) first, "
+                                   "then keeps the terminal until Ctrl-C: record from a "
+                                   "second terminal.")
+    p.add_argument("--profile", default="ofp1-generic",
+                   help="the mat profile whose bytes to speak (default: ofp1-generic)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--scan", help="replay this scan")
-    src.add_argument("--foot", default="normal", choices=("normal", "flat", "cavus"))
-    p.add_argument("--mode", default="static", choices=("static", "walk", "balance"))
-    p.add_argument("--rate-hz", type=float, default=None)
+    src.add_argument("--foot", default="normal", choices=("normal", "flat", "cavus"),
+                     help="the foot model's foot (default: normal)")
+    p.add_argument("--mode", default="static", choices=("static", "walk", "balance"),
+                   help="what the foot model does (default: static)")
+    p.add_argument("--rate-hz", type=rate_hz, default=None,
+                   help="frames per second (1-2000; default: the scan's, else 100)")
     link = p.add_mutually_exclusive_group()
     link.add_argument("--pty", action="store_true", help="a pseudo-terminal (default)")
-    link.add_argument("--tcp", type=int, metavar="PORT", default=None,
+    link.add_argument("--tcp", type=ranged("--tcp", "", 0, 65535, integer=True),
+                      metavar="PORT", default=None,
                       help="listen on 127.0.0.1:PORT (0: any free port)")
-    p.add_argument("--faults", default="", help="e.g. garbage=0.01,crc=0.01,cut=0.01,"
-                   "drop=0.01,stall=5:2,disconnect=10")
-    p.add_argument("--seconds", type=float, default=None, help="stop after this long")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--faults", default="", help="faults to inject, e.g. garbage=0.01,crc=0.01,"
+                   "cut=0.01,drop=0.01,stall=5:2,disconnect=10")
+    p.add_argument("--seconds", type=ranged("--seconds", "s", 0.1, 86400), default=None,
+                   help="stop after this long (s)")
+    p.add_argument("--seed", type=ranged("--seed", "", 0, 2**32 - 1, integer=True), default=0,
+                   help="seed of the injected faults and the foot model's noise")
     p.add_argument("--wait-for-start", action="store_true",
                    help="send nothing until the host sends S (OFP1)")
     p.set_defaults(func=cmd_emulate)
 
-    p = sub.add_parser("calibrate", help="zero a mat, or check it with a known body weight")
-    p.add_argument("step", choices=("zero", "weight"))
-    p.add_argument("--port", required=True)
-    p.add_argument("--profile", required=True)
-    p.add_argument("--seconds", type=float, default=3.0)
-    p.add_argument("--kg", type=float, default=None, help="the person's mass (weight check)")
+    p = sub.add_parser("calibrate", parents=[common],
+                       help="zero a mat, or check it with a known body weight",
+                       description="zero: with nothing on the mat, store each sensel's zero and "
+                                   "the empty mat's noise. weight: a person of known mass "
+                                   "stands still; compare the mat's force with the weight.")
+    p.add_argument("step", choices=("zero", "weight"), help="which calibration")
+    p.add_argument("--port", required=True, help="the mat's port or URL")
+    p.add_argument("--profile", required=True, help="the mat's profile")
+    p.add_argument("--seconds", type=ranged("--seconds", "s", 0.5, 60), default=3.0,
+                   help="how long to record (0.5-60 s, default 3)")
+    p.add_argument("--kg", type=body_mass_kg, default=None,
+                   help="the person's mass in kg (10-300; weight check)")
     p.add_argument("--save", action="store_true", help="store the scale factor (weight check)")
     p.set_defaults(func=cmd_calibrate)
 
-    p = sub.add_parser("demo", help="record from the emulated mat and analyse it, then the "
-                       "sample scans (no hardware needed)")
-    p.add_argument("--foot", default="flat", choices=("normal", "flat", "cavus"))
+    p = sub.add_parser("demo", parents=[common],
+                       help="record from the emulated mat and analyse it, then the sample "
+                            "scans (no hardware needed)",
+                       description="The main job on the built-in default: the emulated mat "
+                                   "through the real driver stack, then every sample scan.")
+    p.add_argument("--foot", default="flat", choices=("normal", "flat", "cavus"),
+                   help="the emulated patient's foot (default: flat)")
     p.add_argument("-o", "--output", default=None, help="keep the recorded scan here")
     p.add_argument("--no-samples", dest="samples", action="store_false",
                    help="skip the sample scans")

@@ -1,0 +1,170 @@
+"""What the command line accepts: argument types with their unit and range, and path checks.
+
+Every number is checked where it is parsed, so ``--pitch-mm 1e9`` or ``--frames -3`` stop with
+a message naming the option, its unit and the range it takes, before any work starts. Paths the
+user names are checked before work starts too (:func:`output_file`, :func:`store_folder`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from orthofit.errors import OrthofitError
+
+
+class UsageError(OrthofitError):
+    """A command line that cannot be carried out as given (a path, a missing choice)."""
+
+
+def _number(text: str, what: str, unit: str, lo: float, hi: float, *,
+            integer: bool = False) -> float:
+    """``text`` as a number of ``unit`` from ``lo`` to ``hi``; argparse names the option."""
+    kind = "a whole number" if integer else "a number"
+    span = f"{lo:,.0f} to {hi:,.0f}" if integer else f"{lo:g} to {hi:g}"
+    unit = f" {unit}" if unit else ""
+    try:
+        value = int(text) if integer else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give {kind} from {span}{unit}, not {text!r}") from None
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise argparse.ArgumentTypeError(f"give {kind} from {span}{unit}, not {text!r}")
+    return value
+
+
+def ranged(what: str, unit: str, lo: float, hi: float, *,
+           integer: bool = False) -> Callable[[str], float]:
+    """An argument type: a number of ``unit`` from ``lo`` to ``hi`` (``what`` names it).
+
+    Examples
+    --------
+    >>> ranged("--kg", "kg", 10, 300)("72")
+    72.0
+    """
+    def parse(text: str) -> float:
+        return _number(text, what, unit, lo, hi, integer=integer)
+
+    parse.__name__ = what  # argparse names the type in its own messages
+    return parse
+
+
+#: Plausible sensel pitches (mm): the finest plates have 2.5 mm, coarse DIY mats 50 mm.
+PITCH_MM = (0.5, 50.0)
+#: Frame rates a pressure mat can have (Hz).
+RATE_HZ = (1.0, 2000.0)
+
+rate_hz = ranged("--rate-hz", "Hz", *RATE_HZ)
+body_mass_kg = ranged("--kg", "kg", 10.0, 300.0)
+
+
+def parse_pitch(text: str) -> tuple[float, float]:
+    """Parse ``--pitch-mm``: ``5.08`` (square) or ``7.62x5.08`` (row x column), in mm.
+
+    Examples
+    --------
+    >>> parse_pitch("7.62x5.08")
+    (7.62, 5.08)
+    """
+    parts = text.lower().replace("*", "x").split("x")
+    if len(parts) not in (1, 2):
+        raise argparse.ArgumentTypeError(
+            f"give one or two numbers of mm (e.g. 5.08 or 7.62x5.08), not {text!r}")
+    values = [_number(p, "--pitch-mm", "mm", *PITCH_MM) for p in parts]
+    if len(values) == 1:
+        values *= 2
+    return values[0], values[1]
+
+
+def iso_date(text: str) -> str:
+    """A calendar date written YYYY-MM-DD (a report's date).
+
+    Examples
+    --------
+    >>> iso_date("2026-11-21")
+    '2026-11-21'
+    """
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"give a date as YYYY-MM-DD (e.g. 2026-11-21), not {text!r}") from None
+    if not 1900 <= day.year <= 2200:
+        raise argparse.ArgumentTypeError(f"{text} is not a plausible report date")
+    return day.isoformat()
+
+
+def screen_size(text: str) -> tuple[int, int]:
+    """``WIDTHxHEIGHT`` in pixels, 200 to 10000 each."""
+    parts = text.lower().split("x")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"give WIDTHxHEIGHT in pixels (e.g. 1080x1920), "
+                                         f"not {text!r}")
+    w, h = (int(_number(p, "--size", "pixels", 200, 10000, integer=True)) for p in parts)
+    return w, h
+
+
+def output_file(path: str | Path, *, option: str = "-o") -> Path:
+    """An output file the command may write: its folder is made if missing.
+
+    Refused clearly when it names a folder, or its folder cannot be made (a file is in the
+    way, or no permission).
+    """
+    out = Path(path).expanduser()
+    if out.is_dir():
+        raise UsageError(f"{option} {path}: that is a folder; give a file name inside it")
+    folder = out.parent
+    if not folder.exists():
+        try:
+            folder.mkdir(parents=True, mode=0o700)
+        except OSError as exc:
+            raise UsageError(f"{option} {path}: the folder {folder} cannot be made "
+                             f"({exc.strerror or exc})") from exc
+    elif not folder.is_dir():
+        raise UsageError(f"{option} {path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{option} {path}: the folder {folder} cannot be written to")
+    return out
+
+
+def output_folder(path: str | Path, *, option: str) -> Path:
+    """A folder the command writes into: made if missing, refused if a file is in the way."""
+    folder = Path(path).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{option} {path}: that is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: the folder cannot be made "
+                         f"({exc.strerror or exc})") from exc
+    return folder
+
+
+def store_folder(path: str | None, *, create: bool = False) -> Path | None:
+    """The clinic store a command opens (None: the user's default store).
+
+    A store named on the command line must exist unless ``create``: a mistyped ``--store``
+    would otherwise quietly start a new, empty store. A file in its place is refused.
+    """
+    if path is None:
+        return None
+    folder = Path(path).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--store {path}: that is a file; a clinic store is a folder")
+    if not folder.exists() and not create:
+        raise UsageError(f"--store {path}: there is no clinic store there; check the path, or "
+                         "add --create to start a new store in that folder")
+    return folder
+
+
+def existing_file(path: str | Path, *, what: str) -> Path:
+    """A file the command reads: refused clearly when missing or a folder."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise UsageError(f"{path}: that is a folder, not {what}")
+    if not p.exists():
+        raise UsageError(f"{path}: no such file ({what})")
+    return p
