@@ -340,6 +340,10 @@ class MatEmulator:
             self._slave_fd = None
 
 
+#: Empty mat between two emulated walking passes (s): the patient turning round.
+WALK_PAUSE_S = 2.0
+
+
 def foot_model_frames(profile: MatProfile, foot: str = "normal", mode: str = "static", *,
                       rate_hz: float = 100.0, seed: int = 0) -> Recording:
     """Frames from the foot model for a mat of ``profile`` (its geometry, or a default one).
@@ -358,6 +362,11 @@ def foot_model_frames(profile: MatProfile, foot: str = "normal", mode: str = "st
         mat = fm.Mat(int(488 / pitch[0]), int(488 / pitch[1]), pitch)
     if mode == "walk":
         rec, _ = fm.walk_trial(foot, mat=mat, rate_hz=rate_hz, noise_kpa=1.0, seed=seed)
+        # Between passes the patient turns and walks back: the mat stays empty for a while,
+        # longer than the walk capture's 1 s margin, so a pass ends as it does in a clinic.
+        pause = np.zeros((int(round(WALK_PAUSE_S * rate_hz)), *rec.shape), np.float32)
+        frames = np.concatenate([rec.frames, pause])
+        rec = rec.replace(frames=frames, times_s=np.arange(frames.shape[0]) / rate_hz)
     else:
         duration = 30.0 if mode == "balance" else 3.0
         rec, _ = fm.static_trial(foot, mat=mat, rate_hz=rate_hz, duration_s=duration,

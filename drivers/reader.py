@@ -200,12 +200,22 @@ class MatReader(threading.Thread):
         # would read a TCP mat one byte per call. Read whole chunks with a short timeout.
         chunked = type(self._port).__module__.endswith("protocol_socket")
         if chunked:
-            self._port.timeout = 0.01
+            # A read returns when the chunk is full or after this: short, so a frame's arrival
+            # time is not held back by the read that waits for more.
+            self._port.timeout = 0.002
+        # A polled mat sends a frame when asked: the host asks at the profile's rate.
+        poll_period = 1.0 / self.profile.rate_hz if poll and self.profile.rate_hz else 0.0
+        next_poll = time.monotonic()
         try:
             self._command("start")
             last_data = self.clock()
             stalled = False
             while not self._stop_event.is_set():
+                if poll and poll_period:
+                    wait = next_poll - time.monotonic()
+                    if wait > 0:
+                        self._stop_event.wait(wait)
+                    next_poll = max(next_poll + poll_period, time.monotonic() - poll_period)
                 if poll:
                     # Each poll starts clean: a partial answer to the last one is dropped.
                     if self._state.pending:

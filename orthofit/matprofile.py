@@ -131,6 +131,9 @@ class MatProfile:
         Standard deviation (kPa) of an empty sensel's reading, when known (measured when the
         mat is zeroed). The analysis sets this mat's noise threshold from it, the same for
         every trial; unknown, it is estimated from each recording.
+    rate_hz : float or None
+        The mat's nominal frame rate (Hz): how often a host polls it, and the rate assumed for
+        a capture too short to measure one (a mat without a clock).
     """
 
     name: str
@@ -144,6 +147,7 @@ class MatProfile:
     max_count: int = 65535
     notes: str = ""
     noise_kpa: float | None = None
+    rate_hz: float | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MatProfile:
@@ -192,12 +196,17 @@ class MatProfile:
         if noise is not None and (isinstance(noise, bool) or not isinstance(noise, int | float)
                                   or not 0 <= noise <= 100):
             raise bad(f"noise_kpa must be a number of kPa from 0 to 100, got {noise!r}")
+        rate = data.get("rate_hz")
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)
+                                 or not 1 <= rate <= 2000):
+            raise bad(f"rate_hz must be a number of Hz from 1 to 2000, got {rate!r}")
         return cls(
             name=name, description=str(data.get("description", "")), rows=rows, cols=cols,
             pitch_mm=pitch, codec=codec, link=dict(data.get("link", {})),
             calibration=calibration, max_count=int(data.get("max_count", 65535)),
             notes=str(data.get("notes", "")),
             noise_kpa=None if noise is None else float(noise),
+            rate_hz=None if rate is None else float(rate),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -207,6 +216,7 @@ class MatProfile:
             "cols": self.cols, "pitch_mm": list(self.pitch_mm), "codec": dict(self.codec),
             "link": dict(self.link), "calibration": self.calibration.to_dict(),
             "max_count": self.max_count, "notes": self.notes, "noise_kpa": self.noise_kpa,
+            "rate_hz": self.rate_hz,
         }
 
     def with_noise(self, noise_kpa: float | None) -> MatProfile:

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -224,9 +225,11 @@ def test_journal_survives_a_cut_tail(tmp_path):
     contents = read_journal(path)
     assert len(contents.counts) == 5 and contents.faults[0]["kind"] == "timeout"
     assert "cut short" in contents.damaged_tail
-    rec, _ = recover_journal(path, tmp_path / "r.ofs")
-    assert orthofit.load(tmp_path / "r.ofs").raw_counts[:, 0, 0].tolist() == [0, 1, 2, 3, 4]
+    frames, index = recover_journal(path, tmp_path / "r.ofs")
+    rec = orthofit.load(tmp_path / "r.ofs")
+    assert frames == 5 and rec.raw_counts[:, 0, 0].tolist() == [0, 1, 2, 3, 4]
     assert rec.metadata["capture"]["reason"] == "recovered from a journal"
+    assert "cut short" in index.damaged_tail
 
 
 def cli(*args, **kw):
@@ -240,6 +243,21 @@ def start_emulator(*args):
     line = proc.stdout.readline().strip()
     assert line, proc.stderr.read()
     return proc, line
+
+
+def recorder_with_journal(port: str, out: Path, seconds: float,
+                          size: int) -> subprocess.Popen:
+    """``orthofit record`` running in the background once its journal holds ``size`` bytes."""
+    proc = subprocess.Popen([sys.executable, "-m", "orthofit.cli", "record", "--port", port,
+                             "--profile", "ofp1-generic", "--seconds", str(seconds), "-o",
+                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    journal = journal_path_for(out)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (not journal.exists()
+                                           or journal.stat().st_size < size):
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    return proc
 
 
 def test_cli_record_json_and_a_killed_recorder_is_recovered(tmp_path):
@@ -257,14 +275,8 @@ def test_cli_record_json_and_a_killed_recorder_is_recovered(tmp_path):
         assert {"rate", "crc_errors", "sequence_gaps", "bytes_skipped"} <= summary.keys()
         # A recorder killed mid-capture leaves its journal; recover turns it into a scan.
         out = tmp_path / "b.ofs"
-        victim = subprocess.Popen([sys.executable, "-m", "orthofit.cli", "record", "--port",
-                                   port, "--profile", "ofp1-generic", "--seconds", "30", "-o",
-                                   str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        victim = recorder_with_journal(port, out, 30, 50_000)
         journal = journal_path_for(out)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and (not journal.exists()
-                                               or journal.stat().st_size < 50_000):
-            time.sleep(0.05)
         victim.send_signal(signal.SIGKILL)
         victim.wait(10)
         assert journal.exists() and not out.exists()
@@ -344,3 +356,128 @@ def test_cli_record_says_a_pulled_cable_once(tmp_path):
     assert said.count("the mat was disconnected") == 1, said
     assert said.startswith("capture ended early: the mat was disconnected")
     assert orthofit.load(tmp_path / "a.ofs").n_frames > 10
+
+
+@pytest.mark.parametrize("link", ["pty", "tcp"])
+@pytest.mark.parametrize("name", profile_names("mats"))
+def test_a_100_hz_mat_is_saved_at_100_hz(name, link, tmp_path):
+    # The emulator streams before the recorder opens the port, so the first frames arrive in
+    # one burst: the saved times are the mat's, not the bursty arrival's.
+    profile = load_mat_profile(name)
+    rows, cols = (profile.rows, profile.cols) if profile.rows else (24, 16)
+    if profile.codec["kind"] == "ascii_index":
+        counts = np.round(np.random.default_rng(1).uniform(0.1, 3.3, (50, rows, cols)), 3)
+    else:
+        counts = numbered_frames(50, rows, cols, top=min(profile.max_count, 254))
+    emulator = MatEmulator(profile, profile.calibration.to_kpa(counts), rate_hz=100.0)
+    port = "socket://{}:{}".format(*emulator.start_tcp(0)) if link == "tcp" else \
+        emulator.start_pty()
+    time.sleep(0.4)  # frames pile up in the port's buffer meanwhile
+    reader = MatReader(port, profile)
+    reader.start()
+    reader.wait_open()
+    try:
+        result = capture(reader, tmp_path / "s.ofs", trigger_for("x", frames=200))
+    finally:
+        emulator.stop()
+    rec = orthofit.load(tmp_path / "s.ofs")
+    assert result.complete and rec.n_frames == 200
+    assert rec.rate_hz == pytest.approx(100.0, rel=0.01)
+    assert rec.duration_s == pytest.approx(2.0, rel=0.01)
+    assert result.rate_hz == pytest.approx(100.0, rel=0.01)  # what the summary says too
+
+
+def test_irregular_clock_free_frames_keep_their_arrival_times():
+    from orthofit.capture.clock import frame_times
+
+    rng = np.random.default_rng(4)
+    arrival = np.cumsum(rng.uniform(0.010, 0.160, 100))  # a mat taking 10 to 160 ms a frame
+    assert np.allclose(frame_times([None] * 100, arrival), arrival - arrival[0])
+    burst = arrival.copy()
+    burst[:6] = burst[5]  # the first six frames waited in the buffer
+    times = frame_times([None] * 100, burst)
+    assert np.all(np.diff(times) > 0) and np.allclose(times[5:], burst[5:] - burst[0] +
+                                                       (times[5] - (burst[5] - burst[0])))
+    gaps = np.diff(times)
+    assert gaps[:5] == pytest.approx([np.diff(arrival).min()] * 5)
+
+
+def test_walk_mode_ends_after_its_passes_and_never_runs_forever():
+    t = trigger_for("walk", sensel_area_cm2=1.0, passes=2)
+    foot = np.zeros((20, 20))
+    foot[5:15, 5:15] = 50.0  # 100 cm^2 loaded
+    empty = np.zeros((20, 20))
+    frames = [empty] * 10 + [foot] * 50 + [empty] * 150 + [foot] * 50 + [empty] * 150
+    done_at = next(i for i, f in enumerate(frames) if t.update(i, i * 0.01, f))
+    assert t.passes_done == 2 and not t.capped
+    assert done_at == 10 + 50 + 150 + 50 + 100 - 1  # 1 s of empty mat after the second pass
+    stuck = trigger_for("walk", sensel_area_cm2=1.0)
+    stuck.max_s = 5.0
+    ends = next(i for i in range(10_000) if stuck.update(i, i * 0.01, foot))
+    assert stuck.capped and ends == 500  # someone standing on the mat: 5 s, then it ends
+
+
+def test_cli_walk_against_the_emulated_walk_ends(tmp_path):
+    emu, port = start_emulator("--mode", "walk", "--wait-for-start")
+    try:
+        proc = cli("record", "--port", port, "--profile", "ofp1-generic", "--mode", "walk",
+                   "-o", str(tmp_path / "w.ofs"), "--json", timeout=60)
+        two = cli("record", "--port", port, "--profile", "ofp1-generic", "--mode", "walk",
+                  "--passes", "2", "-o", str(tmp_path / "w2.ofs"), "--json", timeout=60)
+    finally:
+        emu.send_signal(signal.SIGINT)
+        emu.wait(10)
+    assert proc.returncode == 0, proc.stderr
+    one = orthofit.analyze(orthofit.load(tmp_path / "w.ofs"))
+    assert len(one.steps) == 3 and one.mode == "walk"
+    assert two.returncode == 0, two.stderr
+    assert len(orthofit.analyze(orthofit.load(tmp_path / "w2.ofs")).steps) == 6
+
+
+def test_ctrl_c_saves_what_was_recorded(tmp_path):
+    emu, port = start_emulator("--wait-for-start")
+    out = tmp_path / "c.ofs"
+    try:
+        proc = recorder_with_journal(port, out, 60, 500_000)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        emu.send_signal(signal.SIGINT)
+        emu.wait(10)
+    assert proc.returncode == 1, stderr
+    assert "capture ended early: stopped by the user" in stdout
+    assert orthofit.load(out).n_frames > 20 and not journal_path_for(out).exists()
+
+
+def test_saving_streams_from_the_journal_in_bounded_memory(tmp_path):
+    import tracemalloc
+
+    from orthofit.capture.journal import index_journal
+    from orthofit.capture.recorder import write_scan
+
+    rng = np.random.default_rng(0)
+    block = rng.integers(0, 4000, (100, 64, 64)).astype(np.uint16)
+
+    def save_peak(n: int) -> int:
+        path = tmp_path / f"big{n}.journal"
+        writer = JournalWriter(path, {"profile": load_mat_profile("ofp1-generic").to_dict()})
+        for i in range(n):
+            writer.append_frame(block[i % 100], i, i * 2000, i * 0.002)
+        writer.close()
+        index = index_journal(path)
+        tracemalloc.start()
+        written, rate = write_scan(index, tmp_path / f"big{n}.ofs",
+                                   load_mat_profile("ofp1-generic"), mode="walk",
+                                   patient_id=None, device_id=None, metadata={})
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert written == n and rate == pytest.approx(500.0)
+        rec = orthofit.load(tmp_path / f"big{n}.ofs")
+        assert np.array_equal(rec.raw_counts[[0, 1234, n - 1]], block[[0, 34, (n - 1) % 100]])
+        return peak
+
+    short, long = save_peak(1500), save_peak(6000)
+    frames_bytes = 6000 * 64 * 64 * (4 + 2)  # the kPa frames and the raw counts
+    # Four times the frames, not four times the memory: only the per-frame times grow.
+    assert long < 1.5 * short, f"{short / 2**20:.1f} -> {long / 2**20:.1f} MiB"
+    assert long < 0.05 * frames_bytes, f"{long / 2**20:.1f} MiB"

@@ -30,14 +30,15 @@ def store(tmp_path):
     store.close()
 
 
-def make_window(qtbot, store, link, **kw):
+def make_window(qtbot, store, link, *, start=True, **kw):
     from orthofit.gui.kiosk import KioskWindow
 
     window = KioskWindow(KioskStore(store), link, **kw)
     qtbot.addWidget(window)
     window.resize(1080, 1920)
     window.show()
-    window.start()
+    if start:
+        window.start()
     return window
 
 
@@ -184,9 +185,13 @@ def test_leaving_needs_the_pin(qtbot, store):
 def test_stepping_off_mid_scan_starts_it_again(qtbot, store):
     # Steady after 1 s, so the 3 s recording is cut by stepping off at 2.5 s.
     link = emulated([("stand", 2.5), ("empty", 1.2), ("stand", 8.0), ("empty", 3.0)])
-    window = make_window(qtbot, store, link)
+    window = make_window(qtbot, store, link, start=False)
     try:
+        # The emulated patient's clock starts with the mat, once they are at the step-on
+        # screen: how long typing takes on a loaded machine cannot eat into the 2.5 s.
         identify(qtbot, window)
+        assert window.current() == "step_on"
+        window.start()
         qtbot.waitUntil(lambda: window.current() == "scan", timeout=10000)
         qtbot.waitUntil(lambda: window.current() == "step_on", timeout=10000)
         assert window.screens["step_on"].text.text().startswith("You stepped off the mat")

@@ -21,6 +21,7 @@ import os
 import struct
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,4 +149,113 @@ def read_journal(path: str | Path) -> JournalContents:
             out.device_time_us.append(None if dev < 0 else dev)
             out.host_time_s.append(host)
         pos = stop
+    return out
+
+
+@dataclasses.dataclass
+class JournalIndex:
+    """Where a journal's intact frames are, without holding them (a journal can be gigabytes).
+
+    ``offsets[i]`` is the file position of frame i's payload; ``dtype`` and ``shape`` are its
+    array's. :meth:`frames` reads them back a block at a time.
+    """
+
+    path: Path
+    header: dict[str, Any]
+    offsets: list[int]
+    dtype: np.dtype | None
+    shape: tuple[int, int] | None
+    seq: list[int | None]
+    device_time_us: list[int | None]
+    host_time_s: list[float]
+    faults: list[dict[str, Any]]
+    damaged_tail: str | None
+
+    @property
+    def n_frames(self) -> int:
+        """Intact frames."""
+        return len(self.offsets)
+
+    def frames(self, start: int = 0, stop: int | None = None,
+               block: int = 32) -> Iterator[np.ndarray]:
+        """Frames ``start`` to ``stop`` (end-exclusive) in blocks of ``block`` (B x R x C).
+
+        32 frames of a 64 x 64 mat are half a megabyte once in kPa: small enough that saving
+        a long capture stays within a few megabytes, large enough that numpy's per-call cost
+        does not show.
+        """
+        stop = self.n_frames if stop is None else stop
+        if self.shape is None or self.dtype is None:
+            return
+        size = self.dtype.itemsize * self.shape[0] * self.shape[1]
+        with self.path.open("rb") as fh:
+            for first in range(start, stop, block):
+                out = np.empty((min(block, stop - first), *self.shape), self.dtype)
+                for k in range(out.shape[0]):
+                    fh.seek(self.offsets[first + k])
+                    out[k] = np.frombuffer(fh.read(size), self.dtype).reshape(self.shape)
+                yield out
+
+
+def index_journal(path: str | Path) -> JournalIndex:
+    """Check every record of a journal once and note where its frames are.
+
+    Reads record by record (never the whole file); stops at the first record that is cut short
+    or fails its CRC (the tail a crash leaves) and says so. Frames whose shape or type differ
+    from the first one's (a mat that changed size mid-capture) are left out as damaged.
+
+    Raises
+    ------
+    ScanFileError
+        When the file is not a journal at all.
+    """
+    path = Path(path)
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise ScanFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    with fh:
+        head = fh.read(len(MAGIC))
+        if head != MAGIC:
+            raise ScanFileError(path, "not an orthofit capture journal")
+        line = fh.readline(1_000_000)
+        try:
+            header = json.loads(line)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ScanFileError(path, f"its header is damaged ({exc})") from exc
+        out = JournalIndex(path, header, [], None, None, [], [], [], [], None)
+        while True:
+            pos = fh.tell()
+            raw = fh.read(RECORD.size)
+            if not raw:
+                break
+            if len(raw) < RECORD.size:
+                out.damaged_tail = f"the last record is cut short ({len(raw)} bytes)"
+                break
+            magic, _, seq, dev, host, code, rows, cols, size = RECORD.unpack(raw)
+            if magic not in (FRAME, FAULT) or (magic == FRAME and code not in DTYPES):
+                out.damaged_tail = f"unreadable bytes at offset {pos}"
+                break
+            payload = fh.read(size)
+            tail = fh.read(4)
+            if len(payload) < size or len(tail) < 4:
+                out.damaged_tail = "the last record is cut short"
+                break
+            if zlib.crc32(payload, zlib.crc32(raw)) != struct.unpack("<I", tail)[0]:
+                out.damaged_tail = f"a record at offset {pos} fails its checksum"
+                break
+            if magic == FAULT:
+                out.faults.append({**json.loads(payload), "host_time_s": host})
+                continue
+            dtype, shape = DTYPES[code], (rows, cols)
+            if out.dtype is None:
+                out.dtype, out.shape = dtype, shape
+            if (dtype, shape) != (out.dtype, out.shape) or \
+                    size != dtype.itemsize * rows * cols:
+                out.damaged_tail = f"a frame at offset {pos} has another size or type"
+                break
+            out.offsets.append(pos + RECORD.size)
+            out.seq.append(None if seq < 0 else seq)
+            out.device_time_us.append(None if dev < 0 else dev)
+            out.host_time_s.append(host)
     return out

@@ -2,8 +2,10 @@
 
 - ``static``: waits for a stable stance (enough of the mat loaded, total load steady within
   5 % for one second), then records a fixed time.
-- ``walk``: starts when the first foot lands (keeping a short lead-in), ends when the mat has
-  been empty for a margin after the last foot left.
+- ``walk``: starts when the first foot lands (keeping a short lead-in); a pass ends when the mat
+  has been empty for a margin after the last foot left, and the capture ends after ``passes``
+  passes (one by default), or at the longest a walk may take (``max_s`` a pass: someone who
+  stays on the mat does not make a capture that never ends).
 - ``balance``: like static, for a fixed time (30 s by default: stabilometry wants >= 25 s).
 - fixed ``seconds`` or ``frames``: from the first frame.
 
@@ -51,6 +53,11 @@ class Trigger:
         recording (the patient stepped off), forget the frames so far and wait for a steady
         stance again; ``restarts`` counts how often. The kiosk uses it, so a scan is never
         half a stance.
+    passes : int
+        Walk: passes over the mat to record.
+    max_s : float
+        Walk: the longest a pass may take (s); a walk still going on then ends there, with
+        ``capped`` set.
     """
 
     mode: str
@@ -64,6 +71,10 @@ class Trigger:
     max_wait_s: float = 60.0
     restart_on_step_off: bool = False
     restarts: int = 0
+    passes: int = 1
+    max_s: float = 30.0
+    passes_done: int = 0
+    capped: bool = False
     start: int | None = None
     end: int | None = None
     gave_up: bool = False
@@ -72,6 +83,7 @@ class Trigger:
     _last_loaded: float | None = None
     _last_t: float | None = None
     _dt: float = 0.0
+    _walk_t0: float = 0.0
 
     @property
     def watches_load(self) -> bool:
@@ -140,6 +152,7 @@ class Trigger:
         if area >= self.min_area_cm2:
             if self.start is None:
                 self.start = self._recent[0][0]
+                self._walk_t0 = t_s
             self._last_loaded = t_s
         if self.start is None:
             if t_s - self._t0 > self.max_wait_s:
@@ -147,11 +160,19 @@ class Trigger:
                 return True
             return False
         self.end = index + 1
-        return self._last_loaded is not None and t_s - self._last_loaded >= self.margin_s - 1e-9
+        if self._last_loaded is not None and t_s - self._last_loaded >= self.margin_s - 1e-9:
+            self.passes_done += 1
+            self._last_loaded = None  # the next pass starts when a foot lands again
+            if self.passes_done >= self.passes:
+                return True
+        if t_s - self._walk_t0 >= self.max_s * self.passes:
+            self.capped = True
+            return True
+        return False
 
 
 def trigger_for(mode: str, *, seconds: float | None = None, frames: int | None = None,
-                sensel_area_cm2: float = 0.258) -> Trigger:
+                sensel_area_cm2: float = 0.258, passes: int = 1) -> Trigger:
     """The trigger for a capture mode (``seconds``/``frames`` override the mode's stop rule).
 
     ``capture()`` sets ``sensel_area_cm2`` from the reader's mat profile, so callers that
@@ -162,6 +183,7 @@ def trigger_for(mode: str, *, seconds: float | None = None, frames: int | None =
     if seconds and mode not in ("static", "balance"):
         return Trigger("seconds", duration_s=seconds, sensel_area_cm2=sensel_area_cm2)
     if mode == "walk":
-        return Trigger("walk", sensel_area_cm2=sensel_area_cm2, min_area_cm2=10.0)
+        return Trigger("walk", sensel_area_cm2=sensel_area_cm2, min_area_cm2=10.0,
+                       passes=max(1, int(passes)))
     default = 30.0 if mode == "balance" else 5.0
     return Trigger(mode, duration_s=seconds or default, sensel_area_cm2=sensel_area_cm2)

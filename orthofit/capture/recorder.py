@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from orthofit.capture.journal import JournalContents, JournalWriter, read_journal
+from orthofit.capture.clock import frame_times
+from orthofit.capture.journal import JournalIndex, JournalWriter, index_journal
 from orthofit.capture.modes import Trigger
 from orthofit.drivers.reader import Fault, FrameItem, MatReader
 from orthofit.errors import OrthofitError
-from orthofit.io.ofs import save_ofs
+from orthofit.io.ofs import write_ofs
 from orthofit.matprofile import MatProfile
-from orthofit.model import Recording
 
 log = logging.getLogger(__name__)
 
@@ -67,39 +67,41 @@ def journal_path_for(out_path: str | Path) -> Path:
     return out.with_name(f".{out.name}.journal")
 
 
-def frame_times(device_time_us: list[int | None], host_time_s: list[float]) -> np.ndarray:
-    """Timestamps (s from the first frame) for captured frames, strictly increasing.
+def write_scan(index: JournalIndex, out_path: str | Path, profile: MatProfile, *,
+               start: int = 0, stop: int | None = None, mode: str, patient_id: str | None,
+               device_id: str | None, metadata: dict[str, Any],
+               zero_map: np.ndarray | None = None) -> tuple[int, float | None]:
+    """Write frames ``start`` to ``stop`` of a journal as a scan, a block at a time.
 
-    The device clock (unwrapped by the codec) is used when every frame has one and it
-    increases; otherwise the frames are spread evenly between the first and last arrival, as a
-    mat without a clock streams at a steady rate and several frames can arrive in one read.
+    Memory stays at one block whatever the length (a 10-minute capture at 500 Hz is gigabytes
+    of frames): the kPa frames and the raw counts are each streamed from the journal into the
+    archive. Returns the frames written and their rate (Hz, from their timestamps).
     """
-    n = len(host_time_s)
-    if n == 0:
-        return np.zeros(0)
-    if all(t is not None for t in device_time_us):
-        dev = np.asarray(device_time_us, dtype=np.float64)
-        if n == 1 or np.all(np.diff(dev) > 0):
-            return (dev - dev[0]) / 1e6
-    span = host_time_s[-1] - host_time_s[0]
-    if n > 1 and span <= 0:
-        span = 1e-3 * (n - 1)
-    return np.linspace(0.0, span, n) if n > 1 else np.zeros(1)
-
-
-def build_recording(profile: MatProfile, counts: list[np.ndarray], times_s: np.ndarray, *,
-                    mode: str, patient_id: str | None, device_id: str | None,
-                    metadata: dict[str, Any], zero_map: np.ndarray | None = None) -> Recording:
-    """Turn captured counts into a Recording (kPa from the profile's calibration)."""
-    raw = np.stack(counts)
-    frames = profile.calibration.to_kpa(raw, zero_map)
-    rows, cols = raw.shape[1:]
+    stop = index.n_frames if stop is None else stop
+    if stop <= start or index.shape is None or index.dtype is None:
+        raise CaptureError(f"{index.path}: no intact frame to save")
+    times = frame_times(index.device_time_us[start:stop], index.host_time_s[start:stop],
+                        nominal_rate_hz=profile.rate_hz)
+    n = stop - start
+    rows, cols = index.shape
+    raw_dtype = index.dtype if np.issubdtype(index.dtype, np.integer) else np.dtype("<f4")
+    cal = profile.calibration
     profile_data = profile.to_dict()
     profile_data.update(rows=rows, cols=cols)  # ofp1-generic: the size the stream had
-    raw_store = raw if np.issubdtype(raw.dtype, np.integer) else raw.astype(np.float32)
-    return Recording(frames, times_s, profile.pitch_mm, profile=profile_data, mode=mode,
-                     patient_id=patient_id, device_id=device_id, raw_counts=raw_store,
-                     metadata=metadata)
+    meta = {
+        "format": "orthofit-scan", "version": 1, "shape": [n, rows, cols],
+        "pitch_mm": list(profile.pitch_mm), "mode": mode, "patient_id": patient_id,
+        "device_id": device_id, "profile": profile_data, "metadata": metadata,
+        "units": {"frames_kpa": "kPa", "times_s": "s", "pitch_mm": "mm"},
+    }
+    write_ofs(out_path, meta, {
+        "frames_kpa": (np.dtype("<f4"), (n, rows, cols),
+                       lambda: (cal.to_kpa(b, zero_map) for b in index.frames(start, stop))),
+        "times_s": (np.dtype("<f8"), (n,), lambda: (times,)),
+        "raw_counts": (raw_dtype, (n, rows, cols), lambda: index.frames(start, stop)),
+    })
+    rate = float(1.0 / np.median(np.diff(times))) if n > 1 else None
+    return n, rate
 
 
 def capture(
@@ -130,24 +132,32 @@ def capture(
     header = {"profile": reader.profile.to_dict(), "mode": mode, "patient_id": patient_id,
               "device_id": device_id, "started": started, "out": str(out_path)}
     journal = JournalWriter(journal_path, header)
-    counts: list[np.ndarray] = []
+    # Only what each frame needs to be placed in time stays in memory; the frames themselves
+    # go to the journal, from which the scan is streamed at the end.
     seqs: list[int | None] = []
     dev_times: list[int | None] = []
     host_times: list[float] = []
     faults: list[dict[str, Any]] = []
+    received = 0
+    rejected = 0
     done = False
     reason = ""
     cal = reader.profile.calibration
     # The trigger measures loaded area in the units of the mat actually recording.
     trigger.sensel_area_cm2 = reader.profile.pitch_mm[0] * reader.profile.pitch_mm[1] / 100.0
 
-    def take(item: FrameItem) -> None:
+    def take(item: FrameItem) -> bool:
+        nonlocal received, rejected
         f = item.frame
+        if not np.isfinite(f.counts).all():
+            rejected += 1  # an impossible reading would poison the scan: dropped, counted
+            return False
         journal.append_frame(f.counts, f.seq, f.device_time_us, item.host_time_s)
-        counts.append(f.counts)
         seqs.append(f.seq)
         dev_times.append(f.device_time_us)
         host_times.append(item.host_time_s)
+        received += 1
+        return True
 
     try:
         while True:
@@ -168,8 +178,9 @@ def capture(
                     reason = item.message
                     break
                 continue
-            take(item)
-            i = len(counts) - 1
+            if not take(item):
+                continue
+            i = received - 1
             t = (dev_times[i] - dev_times[0]) / 1e6 if dev_times[i] is not None and \
                 dev_times[0] is not None else host_times[i] - host_times[0]
             if on_frame is not None:
@@ -177,11 +188,14 @@ def capture(
             # Only the modes that watch the patient need pressures; fixed lengths do not.
             kpa = cal.to_kpa(item.frame.counts, zero_map) if trigger.watches_load else None
             if trigger.update(i, t, kpa):
-                done = not trigger.gave_up
+                done = not (trigger.gave_up or trigger.capped)
                 if trigger.gave_up:
                     reason = {"walk": "no foot landed on the mat"}.get(
                         trigger.mode, "no steady stance was detected") + \
                         f" within {trigger.max_wait_s:g} s"
+                elif trigger.capped:
+                    reason = (f"the walk went on for {trigger.max_s * trigger.passes:g} s, the "
+                              "longest one may take (is someone standing on the mat?)")
                 break
     finally:
         reader.stop()
@@ -198,53 +212,55 @@ def capture(
                 faults.append({"kind": item.kind, "message": item.message})
         journal.close()
     stats = reader.summary()
-    received = len(counts)
+    if rejected:
+        stats["bad_frames"] = stats.get("bad_frames", 0) + rejected
     if received == 0:
         journal_path.unlink(missing_ok=True)
         raise CaptureError(
             f"no frame arrived from the mat ({reason or 'nothing was received'}); check the "
             f"port, the cable and that '{reader.profile.name}' is this mat's profile")
-    if done and trigger.window is not None:
+    if (done or trigger.capped) and trigger.window is not None:
         start, end = trigger.window
     else:
         start, end = 0, received  # an interrupted capture keeps everything that arrived
-    window = slice(start, end)
     metadata = {
         "capture": {"started": started, "complete": done, "reason": reason,
                     "window_frames": [start, end], "received_frames": received,
                     "stats": stats, "faults": faults},
     }
-    rec = build_recording(reader.profile, counts[window], frame_times(dev_times[window],
-                          host_times[window]), mode=mode, patient_id=patient_id,
-                          device_id=device_id, metadata=metadata, zero_map=zero_map)
-    save_ofs(rec, out_path)
+    index = index_journal(journal_path)
+    frames, rate = write_scan(index, out_path, reader.profile, start=start,
+                              stop=min(end, index.n_frames), mode=mode, patient_id=patient_id,
+                              device_id=device_id, metadata=metadata, zero_map=zero_map)
     journal_path.unlink(missing_ok=True)
     message = "capture complete" if done else f"capture ended early: {reason}; " \
         f"{received} frame(s) that arrived were saved"
-    return CaptureResult(out_path, rec.n_frames, received, stats.get("rate_hz"),
+    return CaptureResult(out_path, frames, received, rate,
                          {k: v for k, v in stats.items() if k not in ("frames", "rate_hz")},
                          faults, done, message, reason)
 
 
-def recover_journal(journal: str | Path, out_path: str | Path) -> tuple[Recording, JournalContents]:
-    """Turn a journal left by a crash into a scan at ``out_path`` (every intact frame)."""
-    contents = read_journal(journal)
-    if not contents.counts:
+def recover_journal(journal: str | Path, out_path: str | Path) -> tuple[int, JournalIndex]:
+    """Turn a journal left by a crash into a scan at ``out_path`` (every intact frame).
+
+    Streams, like a capture: a journal of any length is recovered in bounded memory. Returns
+    the frames saved and the journal's index (its faults, and whether its tail was damaged).
+    """
+    index = index_journal(journal)
+    if not index.n_frames:
         raise CaptureError(f"{journal} holds no intact frame; nothing to recover")
-    header = contents.header
+    header = index.header
     try:
         profile = MatProfile.from_dict(header["profile"])
     except (KeyError, OrthofitError) as exc:
         raise CaptureError(f"{journal}: its header does not describe the mat ({exc})") from exc
     metadata = {"capture": {"started": header.get("started"), "complete": False,
                             "reason": "recovered from a journal",
-                            "received_frames": len(contents.counts),
-                            "faults": contents.faults,
-                            "damaged_tail": contents.damaged_tail,
+                            "received_frames": index.n_frames,
+                            "faults": index.faults,
+                            "damaged_tail": index.damaged_tail,
                             "recovered_at": time.strftime("%Y-%m-%dT%H:%M:%S")}}
-    rec = build_recording(profile, contents.counts, frame_times(contents.device_time_us,
-                          contents.host_time_s), mode=header.get("mode", "unknown"),
-                          patient_id=header.get("patient_id"), device_id=header.get("device_id"),
-                          metadata=metadata)
-    save_ofs(rec, out_path)
-    return rec, contents
+    frames, _ = write_scan(index, out_path, profile, mode=header.get("mode", "unknown"),
+                           patient_id=header.get("patient_id"),
+                           device_id=header.get("device_id"), metadata=metadata)
+    return frames, index

@@ -67,7 +67,10 @@ def cmd_record(args: argparse.Namespace, out: TextIO) -> int:
                                                           not args.no_calibration)
     if zero_map is not None and profile.rows and zero_map.shape != (profile.rows, profile.cols):
         zero_map = None
-    trigger = trigger_for(args.mode or "unknown", seconds=args.seconds, frames=args.frames)
+    if args.passes != 1 and args.mode != "walk":
+        raise UsageError("--passes counts the passes of a walk: use it with --mode walk")
+    trigger = trigger_for(args.mode or "unknown", seconds=args.seconds, frames=args.frames,
+                          passes=args.passes)
     if args.wait_s:
         trigger.max_wait_s = args.wait_s
     reader = MatReader(args.port, profile)
@@ -108,8 +111,8 @@ def cmd_recover(args: argparse.Namespace, out: TextIO) -> int:
 
     existing_file(args.journal, what="a capture journal")
     output = output_file(args.output)
-    rec, contents = recover_journal(args.journal, output)
-    out.write(f"recovered {rec.n_frames} frame(s) from {args.journal} into {output}\n")
+    frames, contents = recover_journal(args.journal, output)
+    out.write(f"recovered {frames} frame(s) from {args.journal} into {output}\n")
     if contents.damaged_tail:
         out.write(f"  the journal's end was damaged ({contents.damaged_tail}); every record "
                   "before it was intact\n")
@@ -317,7 +320,10 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                      help="record this many frames (1-10,000,000)")
     how.add_argument("--mode", choices=("static", "walk", "balance"),
                      help="static: 5 s once the stance is steady; walk: first foot down to "
-                          "last foot off plus 1 s; balance: 30 s once steady")
+                          "last foot off plus 1 s, one pass (see --passes; 30 s a pass at "
+                          "most); balance: 30 s once steady")
+    p.add_argument("--passes", type=ranged("--passes", "passes", 1, 20, integer=True),
+                   default=1, help="walk: passes over the mat to record (1-20, default 1)")
     p.add_argument("-o", "--output", required=True,
                    help="the .ofs file to write (its folder is made if missing)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from orthofit.capture.journal import read_journal
+from orthofit.capture.journal import index_journal
 from orthofit.errors import OrthofitError
 from orthofit.io.ofs import load_ofs, write_atomic
 from orthofit.model import Recording
@@ -92,7 +92,7 @@ class KioskStore:
         done = []
         for journal in sorted(self.staging.glob(".*.journal")):
             try:
-                frames = len(read_journal(journal).counts)
+                frames = index_journal(journal).n_frames
             except OrthofitError:
                 frames = 0
             journal.unlink(missing_ok=True)
