@@ -74,6 +74,25 @@ class ParserState:
     extra: Any = None
 
 
+def in_range(values: np.ndarray, max_count: float) -> bool:
+    """True when every value is a possible reading: finite and within ``0 .. max_count``.
+
+    A codec drops (and counts as bad) a frame holding anything else, so an impossible value
+    (NaN, infinity, 1e308 volts, a negative or overflowing count) never reaches a recording.
+
+    Examples
+    --------
+    >>> in_range(np.array([0.0, 3.3]), 4), in_range(np.array([0.0, np.nan]), 4)
+    (True, False)
+    """
+    if not values.size:
+        return True
+    # NaN compares False both ways, so it fails here without a separate isfinite pass.
+    if values.dtype.kind == "u":
+        return bool(values.max() <= max_count)
+    return bool(values.min() >= 0 and values.max() <= max_count)
+
+
 def count(stats: DecodeStats, **increments: int) -> DecodeStats:
     """Return ``stats`` with counters increased."""
     return dataclasses.replace(stats, **{k: getattr(stats, k) + v for k, v in increments.items()})

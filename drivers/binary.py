@@ -8,9 +8,16 @@ CRC-16/Modbus, and the ``AA ... CC`` frame with type, length, sequence and CRC. 
 
 Fields are placed by ``offset`` from the frame start (negative: from its end). A field with
 ``expect`` must hold that value; ``seq`` is a wrapping sequence number; the checksum covers
-``covers = [start, end)`` (negative end counts from the frame end). Frames without a checksum
-are told apart by their sync alone: one with the sync inside its span was cut short (for the
-12-bit M1616 module the sync cannot occur in the samples, whose high bytes are below 0x10).
+``covers = [start, end)`` (negative end counts from the frame end). Every sample must lie in
+``0 .. max_count`` (the profile's): a frame holding more is dropped and counted as bad.
+
+Frames without a checksum are told apart by their structure alone: the sync, the fixed
+length (a frame with the sync inside its span was cut short), the ``expect`` fields and the
+value range. For the 12-bit M1616 module (``AA AB AC`` + 256 x uint16 BE + 4 trailing bytes
+whose meaning is not published) the range check is what catches a flipped bit: a sample's
+high byte is below 0x10, so a flip in its upper four bits is seen, and the sync cannot occur
+in the samples. What the format cannot show: a flip in a sample's low byte or in the low four
+bits of its high byte (the value stays in range), and anything in the 4 trailing bytes.
 
 Examples
 --------
@@ -37,6 +44,7 @@ from orthofit.drivers.base import (
     RawFrame,
     account_sequence,
     count,
+    in_range,
 )
 from orthofit.drivers.checksums import CHECKSUMS
 
@@ -83,6 +91,7 @@ class BinaryCodec:
     fields: tuple[Field, ...] = ()
     checksum: Checksum | None = None
     poll_request: bytes | None = None
+    max_count: int | None = None
 
     def __post_init__(self) -> None:
         if self.checksum is not None and self.checksum.algorithm not in CHECKSUMS:
@@ -172,6 +181,12 @@ class BinaryCodec:
                     continue
             values = np.frombuffer(buf, dtype=self._dtype, count=self.rows * self.cols,
                                    offset=pos + self.payload_offset)
+            if self.max_count is not None and not in_range(values, self.max_count):
+                # An impossible sample: a garbled frame (or a false sync); search on from the
+                # next byte, as after a checksum error.
+                stats = count(stats, bad_frames=1, bytes_skipped=1)
+                pos += 1
+                continue
             grid = (values.reshape(self.rows, self.cols) if self.order == "row"
                     else values.reshape(self.cols, self.rows).T)
             seq = None

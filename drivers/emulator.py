@@ -269,7 +269,10 @@ class MatEmulator:
         f = self.faults
         while not self._stop.is_set():
             elapsed = time.monotonic() - self._fault_t0
-            if f.disconnect_at_s is not None and elapsed >= f.disconnect_at_s:
+            # A mat waiting for its first start command has not begun its life: a host slow to
+            # start (a loaded machine) must not find it already unplugged.
+            waiting = first_host and not streaming and index == 0 and not poll
+            if f.disconnect_at_s is not None and elapsed >= f.disconnect_at_s and not waiting:
                 return True
             pending += read()
             if poll:

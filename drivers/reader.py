@@ -185,6 +185,29 @@ class MatReader(threading.Thread):
             except (serial.SerialException, OSError):
                 pass  # a port that is gone cannot be told to stop
 
+    def _decode(self, data: bytes) -> list[RawFrame]:
+        """Decode ``data``; a decoder that fails costs these bytes, never the thread.
+
+        Codecs validate what they read and do not raise on any bytes (a profile mismatch is
+        the one error they report); this is the net under them: a capture must not end with
+        a traceback because of what a mat sent.
+        """
+        try:
+            frames, self._state = self.codec.decode(self._state, data)
+            return frames
+        except ProtocolMismatchError:
+            raise
+        except Exception as exc:
+            lost = len(self._state.pending) + len(data)
+            log.warning("the %s decoder failed on %d bytes (%s: %s); they are dropped",
+                        self.profile.name, lost, type(exc).__name__, exc)
+            log.debug("decoder failure", exc_info=True)
+            fresh = self.codec.initial_state()
+            self._state = dataclasses.replace(
+                self._state, pending=b"", extra=fresh.extra,
+                stats=count(self._state.stats, bad_frames=1, bytes_skipped=lost))
+            return []
+
     def run(self) -> None:  # noqa: D102 - Thread API
         try:
             self._port = open_port(self.port_spec, baud=int(self.profile.link.get("baud",
@@ -236,7 +259,7 @@ class MatReader(threading.Thread):
                         self._fault("timeout", f"the mat has sent nothing for "
                                     f"{self.timeout_s:g} s; check its power and cable")
                     continue
-                frames, self._state = self.codec.decode(self._state, data)
+                frames = self._decode(data)
                 if frames and stalled:
                     stalled = False
                     self._fault("resumed", "the mat is sending again")

@@ -33,7 +33,13 @@ def _binary(profile: MatProfile, c: dict[str, Any]) -> BinaryCodec:
         order=c.get("order", "row"), payload_offset=int(c["payload_offset"]),
         after_payload=int(c.get("after_payload", 0)), fields=fields, checksum=checksum,
         poll_request=_hex(c["poll"]) if c.get("poll") else None,
+        max_count=_max_count(profile, 1 << (8 * int(c.get("sample_bytes", 2)))),
     )
+
+
+def _max_count(profile: MatProfile, limit: int) -> int | None:
+    """The profile's largest count, or None when the samples cannot hold more anyway."""
+    return profile.max_count if profile.max_count < limit - 1 else None
 
 
 def make_codec(profile: MatProfile) -> Codec:
@@ -41,19 +47,22 @@ def make_codec(profile: MatProfile) -> Codec:
     c = dict(profile.codec)
     kind = c.get("kind")
     try:
+        # Every codec drops (and counts) a frame holding a value outside 0 .. max_count.
+        top = profile.max_count
         if kind == "ofp1":
             wide = c.get("wide")
-            return Ofp1Codec(profile.rows, profile.cols, None if wide is None else bool(wide))
+            return Ofp1Codec(profile.rows, profile.cols, None if wide is None else bool(wide),
+                             max_count=_max_count(profile, 1 << 16))
         if kind == "ascii_rows":
             return AsciiRowsCodec(profile.rows, profile.cols, c.get("separator", ","),
-                                  c.get("terminator", "flag"))
+                                  c.get("terminator", "flag"), max_count=top)
         if kind == "ascii_index":
-            return AsciiIndexCodec(profile.rows, profile.cols)
+            return AsciiIndexCodec(profile.rows, profile.cols, max_count=top)
         if kind == "poll":
             return PollCodec(profile.rows, profile.cols, _hex(c.get("poll", "41")),
-                             c.get("order", "column"))
+                             c.get("order", "column"), max_count=min(top, 255))
         if kind == "rle":
-            return RunLengthCodec(profile.rows, profile.cols)
+            return RunLengthCodec(profile.rows, profile.cols, max_count=min(top, 254))
         if kind == "binary":
             return _binary(profile, c)
     except (KeyError, ValueError, TypeError) as exc:

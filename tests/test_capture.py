@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import orthofit
-from orthofit.capture.journal import JournalWriter, read_journal
+from orthofit.capture.journal import JournalWriter, index_journal
 from orthofit.capture.modes import Trigger, trigger_for
 from orthofit.capture.recorder import CaptureError, capture, journal_path_for, recover_journal
 from orthofit.drivers.emulator import FaultSpec, MatEmulator, foot_model_frames
@@ -222,9 +222,10 @@ def test_journal_survives_a_cut_tail(tmp_path):
     writer.close()
     data = path.read_bytes()
     path.write_bytes(data + data[-30:-5])  # a crash mid-record
-    contents = read_journal(path)
-    assert len(contents.counts) == 5 and contents.faults[0]["kind"] == "timeout"
+    contents = index_journal(path)
+    assert contents.n_frames == 5 and contents.faults[0]["kind"] == "timeout"
     assert "cut short" in contents.damaged_tail
+    assert [int(b[0, 0]) for block in contents.frames(block=2) for b in block] == [0, 1, 2, 3, 4]
     frames, index = recover_journal(path, tmp_path / "r.ofs")
     rec = orthofit.load(tmp_path / "r.ofs")
     assert frames == 5 and rec.raw_counts[:, 0, 0].tolist() == [0, 1, 2, 3, 4]
@@ -481,3 +482,36 @@ def test_saving_streams_from_the_journal_in_bounded_memory(tmp_path):
     # Four times the frames, not four times the memory: only the per-frame times grow.
     assert long < 1.5 * short, f"{short / 2**20:.1f} -> {long / 2**20:.1f} MiB"
     assert long < 0.05 * frames_bytes, f"{long / 2**20:.1f} MiB"
+
+
+def test_recover_leaves_out_frames_that_are_not_numbers_and_keeps_the_rest(tmp_path):
+    # A journal written before the driver refused such frames: one nan frame among good ones.
+    path = tmp_path / "j"
+    writer = JournalWriter(path, {"profile": load_mat_profile("index-volts-44x32").to_dict()})
+    for i in range(6):
+        frame = np.full((44, 32), 0.1 * i, np.float32)
+        if i == 3:
+            frame[5, 5] = np.nan
+        writer.append_frame(frame, i, None, 0.02 * i)
+    writer.close()
+    frames, index = recover_journal(path, tmp_path / "r.ofs")
+    rec = orthofit.load(tmp_path / "r.ofs")
+    assert frames == 5 and index.unusable_frames == 1
+    assert rec.raw_counts[:, 0, 0] == pytest.approx([0.0, 0.1, 0.2, 0.4, 0.5])
+    assert rec.metadata["capture"]["unusable_frames"] == 1
+    done = cli("recover", str(path), "-o", str(tmp_path / "r2.ofs"))
+    assert done.returncode == 0 and "1 frame(s) held values that are not finite" in done.stdout
+
+
+def test_a_journal_record_claiming_gigabytes_is_not_read(tmp_path):
+    from orthofit.capture import journal as jr
+
+    path = tmp_path / "j"
+    writer = JournalWriter(path, {"profile": load_mat_profile("ofp1-generic").to_dict()})
+    writer.append_frame(np.ones((4, 4), np.uint16), 0, 0, 0.0)
+    writer.close()
+    head = jr.RECORD.pack(jr.FRAME, 1, 1, 10, 0.01, 2, 4, 4, 3_000_000_000)
+    with path.open("ab") as fh:
+        fh.write(head + b"\0" * 64)
+    index = index_journal(path)
+    assert index.n_frames == 1 and "unreadable bytes" in index.damaged_tail

@@ -23,12 +23,13 @@ from PyQt6.QtWidgets import (  # noqa: E402
 
 from orthofit.gui.app import MainWindow, demo_store  # noqa: E402
 from orthofit.io.load import load  # noqa: E402
-from orthofit.kiosk.pin import verify_pin  # noqa: E402
+from orthofit.kiosk.pin import hash_pin, lock_seconds, verify_pin  # noqa: E402
 from orthofit.store import Store  # noqa: E402
 
 from conftest import SAMPLES  # noqa: E402
 
 CLICK = Qt.MouseButton.LeftButton
+PIN_HASH = hash_pin("246810")  # once: a PIN hash costs half a second on purpose
 
 
 @pytest.fixture
@@ -303,12 +304,12 @@ def test_setting_the_kiosk_pin_stores_a_hash(window, qtbot, messages):
     window.tabs.setCurrentWidget(view)
     assert "No kiosk PIN is set" in view.pin_state.text()
     assert view.pin.echoMode() == QLineEdit.EchoMode.Password
-    qtbot.keyClicks(view.pin, "2468")
-    qtbot.keyClicks(view.pin_repeat, "2468")
+    qtbot.keyClicks(view.pin, "246810")
+    qtbot.keyClicks(view.pin_repeat, "246810")
     qtbot.mouseClick(view.save_button, CLICK)
     stored = window.store.settings()["kiosk_pin"]
-    assert stored.startswith("scrypt$") and "2468" not in stored
-    assert verify_pin("2468", stored) and not verify_pin("1357", stored)
+    assert stored.startswith("scrypt$131072$8$1$") and "246810" not in stored
+    assert verify_pin("246810", stored) and not verify_pin("135791", stored)
     assert view.pin.text() == "" and view.pin_repeat.text() == ""
     assert "A kiosk PIN is set" in view.pin_state.text()
     texts = "\n".join(widget_texts(window))
@@ -323,10 +324,11 @@ def test_setting_the_kiosk_pin_stores_a_hash(window, qtbot, messages):
     assert messages["warning"] == []
 
 
-@pytest.mark.parametrize("pin, repeat, why", [("2468", "2469", "not the same"),
-                                              ("2468", "", "not the same"),
-                                              ("12a4", "12a4", "4 to 12 digits"),
-                                              ("123", "123", "4 to 12 digits")])
+@pytest.mark.parametrize("pin, repeat, why", [("246810", "246811", "not the same"),
+                                              ("246810", "", "not the same"),
+                                              ("12a456", "12a456", "6 to 12 digits"),
+                                              ("123", "123", "6 to 12 digits"),
+                                              ("2468", "2468", "6 to 12 digits")])
 def test_a_bad_kiosk_pin_stores_nothing(window, qtbot, messages, pin, repeat, why):
     view = window.settings_view
     view.clinic.setText("Not saved either")
@@ -389,3 +391,35 @@ def test_times_are_shown_in_local_time(monkeypatch):
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_the_queue_says_when_the_kiosk_pin_should_be_changed(window):
+    import hashlib
+
+    view = show_kiosk_tab(window)
+    assert view.pin_advice.isHidden()  # no PIN yet: the settings view says so
+    window.store.set_settings(kiosk_pin="scrypt$16384$8$1$00$" + hashlib.sha256().hexdigest())
+    view.refresh_button.click()
+    assert not view.pin_advice.isHidden()
+    assert "at least 6 digits" in view.pin_advice.text()
+    window.store.set_settings(kiosk_pin=PIN_HASH)
+    view.refresh_button.click()
+    assert view.pin_advice.isHidden()
+
+
+def test_settings_say_an_old_pin_should_be_changed_and_a_new_one_lifts_the_lock(window, qtbot):
+    import hashlib
+
+    view = window.settings_view
+    window.store.set_settings(kiosk_pin="scrypt$16384$8$1$00$" + hashlib.sha256().hexdigest())
+    for _ in range(5):
+        window.store.record_pin_attempt(False, lock_s=lock_seconds)
+    assert window.store.pin_lockout()["locked_until"] > 0
+    view.load()
+    assert "at least 6 digits" in view.pin_state.text()
+    qtbot.keyClicks(view.pin, "864201")
+    qtbot.keyClicks(view.pin_repeat, "864201")
+    qtbot.mouseClick(view.save_button, CLICK)
+    assert verify_pin("864201", window.store.settings()["kiosk_pin"])
+    assert window.store.pin_lockout() == {"failures": 0, "locked_until": 0.0}
+    assert "A kiosk PIN is set" in view.pin_state.text()

@@ -17,7 +17,8 @@ from orthofit.kiosk.pin import hash_pin
 from orthofit.store import Store
 
 OTHER = ("Zebedee", "Quartermain")  # a patient in the store the kiosk must never show
-PIN = "2468"
+PIN = "246810"
+PIN_HASH = hash_pin(PIN)  # once: a PIN hash costs half a second on purpose
 PROFILE = load_mat_profile("ofp1-generic")
 
 
@@ -25,15 +26,23 @@ PROFILE = load_mat_profile("ofp1-generic")
 def store(tmp_path):
     store = Store(tmp_path / "store")
     store.add_patient(*OTHER, notes="knee surgery 2019")
-    store.set_settings(kiosk_pin=hash_pin(PIN))
+    store.set_settings(kiosk_pin=PIN_HASH)
     yield store
     store.close()
 
 
-def make_window(qtbot, store, link, *, start=True, **kw):
+@pytest.fixture()
+def door(store):
+    """The kiosk's door to the store (its helper process stops with the test)."""
+    door = KioskStore(store.folder)
+    yield door
+    door.close()
+
+
+def make_window(qtbot, door, link, *, start=True, **kw):
     from orthofit.gui.kiosk import KioskWindow
 
-    window = KioskWindow(KioskStore(store), link, **kw)
+    window = KioskWindow(door, link, **kw)
     qtbot.addWidget(window)
     window.resize(1080, 1920)
     window.show()
@@ -82,10 +91,10 @@ def emulated(phases, **faults):
     return MatLink(PROFILE, frames_kpa=patient_script(phases))
 
 
-def test_a_patient_scans_alone_and_the_scans_wait_in_the_queue(qtbot, store):
+def test_a_patient_scans_alone_and_the_scans_wait_in_the_queue(qtbot, store, door):
     link = emulated([("empty", 0.6), ("one_foot", 1.5), ("stand", 7.0), ("empty", 1.0),
                      ("walk", 0.0), ("empty", 2.0)])
-    window = make_window(qtbot, store, link)
+    window = make_window(qtbot, door, link)
     seen = set()
     try:
         assert window.current() == "welcome"
@@ -121,8 +130,8 @@ def test_a_patient_scans_alone_and_the_scans_wait_in_the_queue(qtbot, store):
         close(window)
 
 
-def test_idle_time_clears_everything(qtbot, store):
-    window = make_window(qtbot, store, emulated([("empty", 1.0)]), idle_s=1.0)
+def test_idle_time_clears_everything(qtbot, store, door):
+    window = make_window(qtbot, door, emulated([("empty", 1.0)]), idle_s=1.0)
     try:
         click(qtbot, button(window, "welcome", "Start"))
         type_keys(qtbot, window, window.name_edit, "BO")
@@ -133,8 +142,8 @@ def test_idle_time_clears_everything(qtbot, store):
         close(window)
 
 
-def test_identify_asks_for_what_is_missing_and_can_make_a_code(qtbot, store):
-    window = make_window(qtbot, store, emulated([("empty", 1.0)]))
+def test_identify_asks_for_what_is_missing_and_can_make_a_code(qtbot, store, door):
+    window = make_window(qtbot, door, emulated([("empty", 1.0)]))
     try:
         click(qtbot, button(window, "welcome", "Start"))
         click(qtbot, button(window, "identify", "Next"))
@@ -159,33 +168,35 @@ def test_identify_asks_for_what_is_missing_and_can_make_a_code(qtbot, store):
         close(window)
 
 
-def test_leaving_needs_the_pin(qtbot, store):
-    window = make_window(qtbot, store, emulated([("empty", 1.0)]))
+def test_leaving_needs_the_pin(qtbot, store, door):
+    window = make_window(qtbot, door, emulated([("empty", 1.0)]))
     try:
         assert window.close() is False and window.isVisible()  # Alt+F4 and the like
         assert window.current() == "staff"
-        for ch in "1111":
+        for ch in "111111":
             click(qtbot, window.pin_keys.keys[ch])
         assert window.try_pin() is False
         assert window.pin_message.text() == "That PIN is not right." and window.isVisible()
         for _ in range(4):
-            window.pin_edit.setText("0000")
+            window.pin_edit.setText("000000")
             window.try_pin()
-        assert "Too many wrong PINs" in window.pin_message.text()
+        assert window.pin_message.text() == "Too many wrong PINs: wait 60 s."
         assert "5 wrong PINs" in store.alerts()[0]["detail"]["message"]
         window.pin_edit.setText(PIN)
         assert window.try_pin() is False  # locked for a minute even with the right one
-        window._pin_locked_until = 0.0
+        assert "Too many wrong PINs" in window.pin_message.text()
+        assert store.pin_lockout()["failures"] == 5  # kept in the store: a restart keeps it
+        store.clear_pin_lockout()  # staff lift the lock from the desktop
         window.pin_edit.setText(PIN)
         assert window.try_pin() is True and not window.isVisible()
     finally:
         close(window)
 
 
-def test_stepping_off_mid_scan_starts_it_again(qtbot, store):
+def test_stepping_off_mid_scan_starts_it_again(qtbot, store, door):
     # Steady after 1 s, so the 3 s recording is cut by stepping off at 2.5 s.
     link = emulated([("stand", 2.5), ("empty", 1.2), ("stand", 8.0), ("empty", 3.0)])
-    window = make_window(qtbot, store, link, start=False)
+    window = make_window(qtbot, door, link, start=False)
     try:
         # The emulated patient's clock starts with the mat, once they are at the step-on
         # screen: how long typing takes on a loaded machine cannot eat into the 2.5 s.
@@ -209,9 +220,9 @@ def tcp_link(port=0, phases=(("stand", 6.0),), **faults):
     return emulator, MatLink(PROFILE, f"socket://127.0.0.1:{port}"), port
 
 
-def test_an_unplugged_mat_is_said_kindly_logged_and_reconnected(qtbot, store):
+def test_an_unplugged_mat_is_said_kindly_logged_and_reconnected(qtbot, store, door):
     emulator, link, port = tcp_link(phases=[("empty", 2.0)], disconnect_at_s=1.0)
-    window = make_window(qtbot, store, link)
+    window = make_window(qtbot, door, link)
     back = None
     try:
         identify(qtbot, window)
@@ -230,11 +241,11 @@ def test_an_unplugged_mat_is_said_kindly_logged_and_reconnected(qtbot, store):
                 e.stop()
 
 
-def test_a_silent_mat_during_the_scan_stores_nothing_and_recovers(qtbot, store):
+def test_a_silent_mat_during_the_scan_stores_nothing_and_recovers(qtbot, store, door):
     # The mat goes quiet 2.5 s in (during the recording) for 4 s, then sends again.
     emulator, link, _ = tcp_link(phases=[("stand", 30.0)], stall_at_s=2.5,
                                  stall_for_s=4.0)
-    window = make_window(qtbot, store, link, max_wait_s=60.0)
+    window = make_window(qtbot, door, link, max_wait_s=60.0)
     try:
         identify(qtbot, window)
         qtbot.waitUntil(lambda: window.current() == "mat_problem", timeout=15000)
@@ -248,14 +259,14 @@ def test_a_silent_mat_during_the_scan_stores_nothing_and_recovers(qtbot, store):
         emulator.stop()
 
 
-def test_a_full_disk_says_so_and_leaves_no_file(qtbot, store, monkeypatch):
+def test_a_full_disk_says_so_and_leaves_no_file(qtbot, store, door, monkeypatch):
     from orthofit.capture import journal
 
     def full(*_a, **_k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(journal.JournalWriter, "append_frame", full)
-    window = make_window(qtbot, store, emulated([("stand", 6.0)]))
+    window = make_window(qtbot, door, emulated([("stand", 6.0)]))
     try:
         identify(qtbot, window)
         qtbot.waitUntil(lambda: window.current() == "save_problem", timeout=15000)
@@ -269,18 +280,17 @@ def test_a_full_disk_says_so_and_leaves_no_file(qtbot, store, monkeypatch):
         close(window)
 
 
-def test_starting_after_a_kill_discards_the_half_capture_and_tells_staff(qtbot, store):
+def test_starting_after_a_kill_discards_the_half_capture_and_tells_staff(qtbot, store, door):
     import numpy as np
 
     from orthofit.capture.journal import JournalWriter
     from orthofit.capture.recorder import journal_path_for
 
-    kiosk = KioskStore(store)
-    journal = JournalWriter(journal_path_for(kiosk.staging_path("777777", "Al", "static")),
+    journal = JournalWriter(journal_path_for(door.staging_path("777777", "Al", "static")),
                             {"mode": "static"})
     journal.append_frame(np.zeros((4, 4), np.uint16), 0, None, 0.0)
     journal.close()
-    window = make_window(qtbot, store, emulated([("empty", 1.0)]))
+    window = make_window(qtbot, door, emulated([("empty", 1.0)]))
     try:
         assert window.current() == "welcome"
         assert list((store.folder / "kiosk").iterdir()) == []
@@ -292,8 +302,8 @@ def test_starting_after_a_kill_discards_the_half_capture_and_tells_staff(qtbot, 
         close(window)
 
 
-def test_no_walk_then_the_thank_you_screen_returns_to_welcome_by_itself(qtbot, store):
-    window = make_window(qtbot, store, emulated([("empty", 0.5), ("stand", 8.0)]), thanks_s=1.0)
+def test_no_walk_then_the_thank_you_screen_returns_to_welcome_by_itself(qtbot, store, door):
+    window = make_window(qtbot, door, emulated([("empty", 0.5), ("stand", 8.0)]), thanks_s=1.0)
     try:
         identify(qtbot, window, name="", code="246810")  # a code from the desktop suffices
         qtbot.waitUntil(lambda: window.current() == "walk_offer", timeout=20000)
@@ -304,5 +314,25 @@ def test_no_walk_then_the_thank_you_screen_returns_to_welcome_by_itself(qtbot, s
             ("static", "246810", None)]
         qtbot.waitUntil(lambda: window.current() == "welcome", timeout=5000)
         assert window.code is None and window.screens["thanks"].text.text() == ""
+    finally:
+        close(window)
+
+
+def test_a_pin_of_the_older_rules_still_opens_and_staff_are_told_to_change_it(qtbot, store,
+                                                                              door):
+    import hashlib
+
+    from orthofit.kiosk.pin import CHANGE_ADVICE
+
+    salt = bytes(16)
+    digest = hashlib.scrypt(b"2468", salt=salt, n=2**14, r=8, p=1, dklen=32)
+    store.set_settings(kiosk_pin=f"scrypt${2**14}$8$1${salt.hex()}${digest.hex()}")
+    window = make_window(qtbot, door, emulated([("empty", 1.0)]))
+    try:
+        assert store.alerts()[0]["detail"]["message"] == CHANGE_ADVICE  # for staff, on the desk
+        window.show_screen("staff")
+        assert "weaker" not in texts(window) and "digits" not in texts(window)  # not for patients
+        window.pin_edit.setText("2468")
+        assert window.try_pin() is True  # the clinic is not locked out
     finally:
         close(window)

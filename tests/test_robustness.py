@@ -48,3 +48,19 @@ def test_mat_covered_edge_to_edge_is_not_taken_for_a_foot():
     result = orthofit.analyze(case("constant"))
     assert result.feet == []
     assert any("off the mat" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("pitch", [0.5, 50.0, (2.0, 8.0), (8.0, 2.0), (10.28, 5.28)])
+def test_analysis_at_the_edges_of_the_plausible_pitch(pitch):
+    data = orthofit.analyze(case("block").replace(pitch_mm=pitch)).to_dict()
+    json.dumps(data, allow_nan=False)
+
+
+@pytest.mark.parametrize("pitch, times", [
+    (1e6, np.arange(4) * 0.01),   # 10 GB in the footprint's grids before
+    ((0.5, 50.0), np.arange(4) * 0.01),  # 5 GB on one large foot
+    (5.0, np.arange(4) * 1e-11),  # ns read as s: a LinAlgError deep in the analysis before
+])
+def test_implausible_recordings_never_reach_the_analysis(pitch, times):
+    with pytest.raises(orthofit.RecordingError):
+        orthofit.Recording(np.zeros((4, 60, 60), np.float32), times, pitch)

@@ -1,5 +1,6 @@
 """The clinic store: schema migrations, records, the kiosk queue, backups, crash safety."""
 
+import errno
 import json
 import os
 import signal
@@ -51,7 +52,7 @@ def test_migrations_from_every_earlier_version(tmp_path, start):
     if start >= 1:
         assert store.search_patients("Old")[0]["first_name"] == "Ada"
     # The newest schema works: a kiosk scan lands in the queue.
-    sid = store.add_scan(small_recording(), kiosk_code="K123")
+    sid = store.add_scan(small_recording(), kiosk_code="123456")
     assert store.kiosk_queue()[0]["id"] == sid
 
 
@@ -98,7 +99,7 @@ def test_patients_visits_scans_proposals_reports_and_audit(tmp_path):
 
 def test_kiosk_queue_and_attach(tmp_path):
     store = Store(tmp_path)
-    sid = store.add_scan(small_recording(), kiosk_code="4711")
+    sid = store.add_scan(small_recording(), kiosk_code="471100")
     pid = store.add_patient("Kim", "Kiosk")
     vid = store.add_visit(pid)
     store.attach_scan(sid, vid)
@@ -109,7 +110,7 @@ def test_kiosk_queue_and_attach(tmp_path):
 
 def test_damaged_scan_file_is_detected(tmp_path):
     store = Store(tmp_path)
-    sid = store.add_scan(small_recording(), kiosk_code="1")
+    sid = store.add_scan(small_recording(), kiosk_code="100001")
     path = store.scan_path(store.kiosk_queue()[0]["sha256"])
     os.chmod(path, 0o600)
     path.write_bytes(path.read_bytes()[:-10])
@@ -119,7 +120,7 @@ def test_damaged_scan_file_is_detected(tmp_path):
 
 def test_backup_copies_database_and_scans(tmp_path):
     store = Store(tmp_path / "s")
-    store.add_scan(small_recording(), kiosk_code="1")
+    store.add_scan(small_recording(), kiosk_code="100001")
     folder = store.backup()
     assert folder is not None and store.backup() is None
     copy = Store(folder)
@@ -156,16 +157,169 @@ def test_killing_a_process_mid_save_leaves_the_store_consistent(tmp_path):
     assert summary["counts"]["scans"] >= 15
     for scan in summary["scans"]:
         assert store.load_scan(scan["id"]).n_frames == 20
-    assert not list((folder / "scans").glob(".incoming-*"))
+    assert list((folder / "scans" / ".incoming").iterdir()) == []  # the dead save is swept
+    assert [p.name for p in (folder / "scans").iterdir() if p.name.startswith(".")] == [
+        ".incoming"]
 
 
 def test_store_list_json_cli(tmp_path):
     store = Store(tmp_path)
-    store.add_scan(small_recording(), kiosk_code="77")
+    store.add_scan(small_recording(), kiosk_code="770077")
     store.close()
     proc = subprocess.run([sys.executable, "-m", "orthofit.cli", "store", "list", "--json",
                            "--store", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["counts"]["scans"] == 1 and data["scans"][0]["kiosk_code"] == "77"
+    assert data["counts"]["scans"] == 1 and data["scans"][0]["kiosk_code"] == "770077"
     assert data["kiosk_queue"] == [data["scans"][0]["id"]]
+
+
+# -- several processes on one store ---------------------------------------------------------
+
+
+def test_a_save_in_progress_survives_others_opening_the_store(tmp_path, monkeypatch):
+    """Opening the store (which sweeps leftovers) never removes a save another one is making."""
+    import threading
+
+    import orthofit.store.store as store_module
+
+    folder = tmp_path / "store"
+    Store(folder).close()
+    written, go = threading.Event(), threading.Event()
+    real_save = store_module.save_ofs
+
+    def slow_save(rec, path):  # the file is complete, the save is not over yet
+        real_save(rec, path)
+        written.set()
+        assert go.wait(60)
+
+    monkeypatch.setattr(store_module, "save_ofs", slow_save)
+    result = {}
+
+    def save():
+        store = Store(folder)  # a connection belongs to the thread that opened it
+        try:
+            result["scan"] = store.add_scan(small_recording(3.0), kiosk_code="123456")
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            result["error"] = exc
+        finally:
+            store.close()
+
+    thread = threading.Thread(target=save)
+    thread.start()
+    try:
+        assert written.wait(60)
+        Store(folder).close()  # another window of this program opens the store ...
+        proc = subprocess.run([sys.executable, "-m", "orthofit.cli", "store", "list",
+                               "--store", str(folder)], capture_output=True, text=True,
+                              timeout=120)  # ... and so does another process
+        assert proc.returncode == 0, proc.stderr
+    finally:
+        go.set()
+        thread.join(60)
+    assert "error" not in result, result
+    store = Store(folder)
+    assert store.load_scan(result["scan"]).frames[0, 0, 0] == 3.0
+    assert list((folder / "scans" / ".incoming").iterdir()) == []
+
+
+def test_only_the_leftovers_of_dead_saves_are_swept(tmp_path):
+    folder = tmp_path / "store"
+    Store(folder).close()
+    area = folder / "scans" / ".incoming"
+    # A save whose process died: its lock file is there, but nobody holds the lock.
+    (area / "dead.lock").write_text("12345\n")
+    (area / "dead").mkdir()
+    (area / "dead" / "scan.ofs").write_bytes(b"half")
+    (area / "orphan").mkdir()  # a save folder whose lock a sweep had removed already
+    # Leftovers of an orthofit before the locks: removed only once older than any save.
+    fresh, old = folder / "scans" / ".incoming-new.ofs", folder / "scans" / ".x.ofs.abc.part"
+    for path in (fresh, old):
+        path.write_bytes(b"half")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    Store(folder).close()
+    assert list(area.iterdir()) == []
+    assert fresh.exists() and not old.exists()
+
+
+@pytest.mark.parametrize(("number", "text", "says", "never"), [
+    (errno.ENOSPC, "No space left on device", "free some disk space", None),
+    (errno.EACCES, "Permission denied", "may not write there", "disk space"),
+    (errno.ENOENT, "No such file or directory", "disappeared while it was written",
+     "disk space"),
+    (errno.EIO, "Input/output error", "check the disk", "disk space"),
+])
+def test_a_failed_save_says_truthfully_why(tmp_path, monkeypatch, number, text, says, never):
+    import orthofit.store.store as store_module
+
+    def failing(_rec, path):
+        open(path, "wb").write(b"half")  # noqa: SIM115 - as a failing disk leaves it
+        raise OSError(number, text)
+
+    store = Store(tmp_path / "store")
+    monkeypatch.setattr(store_module, "save_ofs", failing)
+    with pytest.raises(StoreError) as caught:
+        store.add_scan(small_recording(), kiosk_code="424242")
+    message = str(caught.value)
+    assert text in message and says in message
+    assert never is None or never not in message
+    assert store.kiosk_queue() == []
+    scans = store.folder / "scans"
+    assert [p for p in scans.rglob("*") if p.is_file()] == []  # no half file either
+
+
+def test_store_folders_are_private_even_when_they_were_not(tmp_path):
+    folder = tmp_path / "store"
+    store = Store(folder)
+    store.add_report(store.add_scan(small_recording(), kiosk_code="123456"), "patient", b"%PDF")
+    store.backup()
+    store.close()
+    (folder / "kiosk").mkdir()
+    folders = [p for p in [folder, *folder.rglob("*")] if p.is_dir()]
+    assert {p.relative_to(folder).as_posix() for p in folders} >= {
+        ".", "scans", "reports", "backups", "kiosk"}
+    for path in folders:  # as a copy or an older orthofit may leave them
+        os.chmod(path, 0o755)
+    Store(folder).close()
+    modes = {p.relative_to(folder).as_posix(): oct(stat.S_IMODE(p.stat().st_mode))
+             for p in folders}
+    assert set(modes.values()) == {oct(0o700)}, modes
+
+
+def test_visit_codes_are_six_digits_in_the_store(tmp_path):
+    from orthofit.store import visit_code
+
+    store = Store(tmp_path)
+    for bad in ("../../escaped", "12345", "1234567", "12345a", "\uff11" * 6, "", "12/456"):
+        with pytest.raises(StoreError, match="6 digits"):
+            store.add_scan(small_recording(), kiosk_code=bad)
+        with pytest.raises(StoreError, match="6 digits"):
+            visit_code(bad)
+        assert store.kiosk_code_patient(bad) is None
+    assert store.kiosk_queue() == []
+    sid = store.add_scan(small_recording(), kiosk_code="381 907")
+    assert store.kiosk_queue()[0]["kiosk_code"] == "381907"
+    assert store.add_scan(small_recording(), kiosk_code="381-907") == sid
+
+
+def test_the_pin_lockout_is_kept_and_grows(tmp_path):
+    from orthofit.kiosk.pin import lock_seconds
+
+    store = Store(tmp_path)
+    now = 1_000_000.0
+    for n in range(1, 5):
+        assert store.record_pin_attempt(False, lock_s=lock_seconds, now=now) == {
+            "failures": n, "locked_until": 0.0}
+    waits = []
+    for _ in range(8):
+        state = store.record_pin_attempt(False, lock_s=lock_seconds, now=now)
+        waits.append(state["locked_until"] - now)
+        now = state["locked_until"]  # tried again as soon as the lock ended
+    assert waits == [60, 120, 240, 480, 960, 1920, 3600, 3600]
+    store.close()
+    store = Store(tmp_path)  # a restart forgets nothing
+    assert store.pin_lockout() == {"failures": 12, "locked_until": now}
+    assert store.record_pin_attempt(True) == {"failures": 0, "locked_until": 0.0}
+    assert store.pin_lockout()["failures"] == 0
+    assert [a["action"] for a in store.audit_trail()].count("pin_wrong") == 12

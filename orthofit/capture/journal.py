@@ -36,19 +36,9 @@ DTYPES = {1: np.dtype("u1"), 2: np.dtype("<u2"), 3: np.dtype("<i4"), 4: np.dtype
 _CODES = {v: k for k, v in DTYPES.items()}
 #: Seconds between fsyncs: bounds what a power cut can take while keeping the disk quiet.
 FSYNC_INTERVAL_S = 0.25
-
-
-@dataclasses.dataclass
-class JournalContents:
-    """What a journal holds: its header, the frames and faults, and whether its tail was cut."""
-
-    header: dict[str, Any]
-    counts: list[np.ndarray]
-    seq: list[int | None]
-    device_time_us: list[int | None]
-    host_time_s: list[float]
-    faults: list[dict[str, Any]]
-    damaged_tail: str | None
+#: The largest record a reader accepts (bytes): a 4096 x 4096 float frame. A damaged length
+#: field must not make the reader ask for gigabytes.
+MAX_PAYLOAD = 4096 * 4096 * 4
 
 
 class JournalWriter:
@@ -102,56 +92,6 @@ class JournalWriter:
             self._fd = -1
 
 
-def read_journal(path: str | Path) -> JournalContents:
-    """Read every intact record of a journal.
-
-    Raises
-    ------
-    ScanFileError
-        When the file is not a journal at all (a cut tail is reported in
-        ``damaged_tail``, not raised).
-    """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ScanFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
-    if not data.startswith(MAGIC):
-        raise ScanFileError(path, "not an orthofit capture journal")
-    end = data.find(b"\n", len(MAGIC))
-    try:
-        header = json.loads(data[len(MAGIC):end])
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ScanFileError(path, f"its header is damaged ({exc})") from exc
-    out = JournalContents(header, [], [], [], [], [], None)
-    pos = end + 1
-    n = len(data)
-    while pos < n:
-        if n - pos < RECORD.size:
-            out.damaged_tail = f"the last record is cut short ({n - pos} bytes)"
-            break
-        magic, _, seq, dev, host, code, rows, cols, size = RECORD.unpack_from(data, pos)
-        stop = pos + RECORD.size + size + 4
-        if magic not in (FRAME, FAULT) or stop > n:
-            out.damaged_tail = "the last record is cut short" if stop > n else \
-                f"unreadable bytes at offset {pos}"
-            break
-        payload = data[pos + RECORD.size:stop - 4]
-        (crc,) = struct.unpack_from("<I", data, stop - 4)
-        if zlib.crc32(payload, zlib.crc32(data[pos:pos + RECORD.size])) != crc:
-            out.damaged_tail = f"a record at offset {pos} fails its checksum"
-            break
-        if magic == FAULT:
-            out.faults.append({**json.loads(payload), "host_time_s": host})
-        else:
-            out.counts.append(np.frombuffer(payload, DTYPES[code]).reshape(rows, cols).copy())
-            out.seq.append(None if seq < 0 else seq)
-            out.device_time_us.append(None if dev < 0 else dev)
-            out.host_time_s.append(host)
-        pos = stop
-    return out
-
-
 @dataclasses.dataclass
 class JournalIndex:
     """Where a journal's intact frames are, without holding them (a journal can be gigabytes).
@@ -170,6 +110,9 @@ class JournalIndex:
     host_time_s: list[float]
     faults: list[dict[str, Any]]
     damaged_tail: str | None
+    #: Frames left out because they hold values that are not finite numbers (a mat that sent
+    #: ``nan``, or a journal written before such frames were refused at the driver).
+    unusable_frames: int = 0
 
     @property
     def n_frames(self) -> int:
@@ -197,12 +140,24 @@ class JournalIndex:
                 yield out
 
 
+def _fault_note(payload: bytes) -> dict[str, Any]:
+    """A fault record's note; a note that does not read as one is kept as its text."""
+    try:
+        note = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        note = None
+    if isinstance(note, dict):
+        return note
+    return {"kind": "unknown", "message": payload.decode("utf-8", "replace")[:200]}
+
+
 def index_journal(path: str | Path) -> JournalIndex:
     """Check every record of a journal once and note where its frames are.
 
     Reads record by record (never the whole file); stops at the first record that is cut short
     or fails its CRC (the tail a crash leaves) and says so. Frames whose shape or type differ
-    from the first one's (a mat that changed size mid-capture) are left out as damaged.
+    from the first one's (a mat that changed size mid-capture) are left out as damaged, and
+    frames holding values that are not finite numbers are left out and counted.
 
     Raises
     ------
@@ -223,6 +178,8 @@ def index_journal(path: str | Path) -> JournalIndex:
             header = json.loads(line)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ScanFileError(path, f"its header is damaged ({exc})") from exc
+        if not isinstance(header, dict):
+            raise ScanFileError(path, "its header is damaged (not a JSON object)")
         out = JournalIndex(path, header, [], None, None, [], [], [], [], None)
         while True:
             pos = fh.tell()
@@ -233,7 +190,8 @@ def index_journal(path: str | Path) -> JournalIndex:
                 out.damaged_tail = f"the last record is cut short ({len(raw)} bytes)"
                 break
             magic, _, seq, dev, host, code, rows, cols, size = RECORD.unpack(raw)
-            if magic not in (FRAME, FAULT) or (magic == FRAME and code not in DTYPES):
+            if magic not in (FRAME, FAULT) or size > MAX_PAYLOAD or (magic == FRAME and (
+                    code not in DTYPES or size != DTYPES[code].itemsize * rows * cols)):
                 out.damaged_tail = f"unreadable bytes at offset {pos}"
                 break
             payload = fh.read(size)
@@ -245,15 +203,18 @@ def index_journal(path: str | Path) -> JournalIndex:
                 out.damaged_tail = f"a record at offset {pos} fails its checksum"
                 break
             if magic == FAULT:
-                out.faults.append({**json.loads(payload), "host_time_s": host})
+                out.faults.append({**_fault_note(payload), "host_time_s": host})
                 continue
             dtype, shape = DTYPES[code], (rows, cols)
             if out.dtype is None:
                 out.dtype, out.shape = dtype, shape
-            if (dtype, shape) != (out.dtype, out.shape) or \
-                    size != dtype.itemsize * rows * cols:
+            if (dtype, shape) != (out.dtype, out.shape):
                 out.damaged_tail = f"a frame at offset {pos} has another size or type"
                 break
+            if not np.isfinite(host) or (dtype.kind == "f" and not np.isfinite(
+                    np.frombuffer(payload, dtype)).all()):
+                out.unusable_frames += 1
+                continue
             out.offsets.append(pos + RECORD.size)
             out.seq.append(None if seq < 0 else seq)
             out.device_time_us.append(None if dev < 0 else dev)

@@ -257,6 +257,7 @@ def recover_journal(journal: str | Path, out_path: str | Path) -> tuple[int, Jou
     metadata = {"capture": {"started": header.get("started"), "complete": False,
                             "reason": "recovered from a journal",
                             "received_frames": index.n_frames,
+                            "unusable_frames": index.unusable_frames,
                             "faults": index.faults,
                             "damaged_tail": index.damaged_tail,
                             "recovered_at": time.strftime("%Y-%m-%dT%H:%M:%S")}}

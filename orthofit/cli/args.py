@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orthofit.errors import OrthofitError
+from orthofit.model import MAX_PITCH_RATIO, PITCH_MM_RANGE, RATE_HZ_RANGE
 
 
 class UsageError(OrthofitError):
@@ -52,10 +53,9 @@ def ranged(what: str, unit: str, lo: float, hi: float, *,
     return parse
 
 
-#: Plausible sensel pitches (mm): the finest plates have 2.5 mm, coarse DIY mats 50 mm.
-PITCH_MM = (0.5, 50.0)
-#: Frame rates a pressure mat can have (Hz).
-RATE_HZ = (1.0, 2000.0)
+#: Plausible sensel pitches (mm) and frame rates (Hz): the recording model's ranges.
+PITCH_MM = PITCH_MM_RANGE
+RATE_HZ = RATE_HZ_RANGE
 
 rate_hz = ranged("--rate-hz", "Hz", *RATE_HZ)
 body_mass_kg = ranged("--kg", "kg", 10.0, 300.0)
@@ -76,6 +76,10 @@ def parse_pitch(text: str) -> tuple[float, float]:
     values = [_number(p, "--pitch-mm", "mm", *PITCH_MM) for p in parts]
     if len(values) == 1:
         values *= 2
+    if max(values) > MAX_PITCH_RATIO * min(values):
+        raise argparse.ArgumentTypeError(
+            f"a sensel of {values[0]:g} x {values[1]:g} mm is more than {MAX_PITCH_RATIO:g} times "
+            "longer than wide; no mat's are (did you mean another unit?)")
     return values[0], values[1]
 
 
@@ -95,6 +99,17 @@ def iso_date(text: str) -> str:
     if not 1900 <= day.year <= 2200:
         raise argparse.ArgumentTypeError(f"{text} is not a plausible report date")
     return day.isoformat()
+
+
+def visit_code(text: str) -> str:
+    """A kiosk visit code: exactly six digits (``--code``), checked as the store checks it."""
+    from orthofit.store.store import StoreError
+    from orthofit.store.store import visit_code as check
+
+    try:
+        return check(text)
+    except StoreError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def screen_size(text: str) -> tuple[int, int]:

@@ -116,6 +116,9 @@ def cmd_recover(args: argparse.Namespace, out: TextIO) -> int:
     if contents.damaged_tail:
         out.write(f"  the journal's end was damaged ({contents.damaged_tail}); every record "
                   "before it was intact\n")
+    if contents.unusable_frames:
+        out.write(f"  {contents.unusable_frames} frame(s) held values that are not finite "
+                  "numbers and were left out\n")
     for fault in contents.faults:
         out.write(f"  ! {fault['kind']}: {fault['message']}\n")
     return EXIT_OK

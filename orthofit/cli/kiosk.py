@@ -8,14 +8,23 @@ import json
 import sys
 from typing import Any, TextIO
 
-from orthofit.cli.args import UsageError, output_folder, ranged, screen_size, store_folder
+from orthofit.cli.args import (
+    UsageError,
+    output_folder,
+    ranged,
+    screen_size,
+    store_folder,
+    visit_code,
+)
 from orthofit.errors import OrthofitError
 
 
 def _read_pin() -> str:
     """The new PIN: asked twice on a terminal, else the first line of standard input."""
+    from orthofit.kiosk.pin import MAX_DIGITS, MIN_DIGITS
+
     if sys.stdin.isatty():
-        pin = getpass.getpass("New kiosk PIN (4 to 12 digits): ")
+        pin = getpass.getpass(f"New kiosk PIN ({MIN_DIGITS} to {MAX_DIGITS} digits): ")
         if getpass.getpass("The same PIN again: ") != pin:
             raise OrthofitError("the two PINs differ; nothing was changed")
         return pin
@@ -26,8 +35,6 @@ def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
     """Run the kiosk (or one scan, or set its PIN, or draw its screens)."""
     from orthofit.io.profiles import load_mat_profile
     from orthofit.kiosk.access import KioskStore
-    from orthofit.kiosk.pin import hash_pin
-    from orthofit.store import Store
 
     screenshot = None
     if args.screenshot:
@@ -36,16 +43,30 @@ def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError("--screenshot draws the screens of a store: give --store DIR (a "
                              "new folder is fine); the user's own store is never used for it")
     folder = store_folder(args.store, create=args.create or args.set_pin or bool(screenshot))
-    store = Store(folder)
+    if args.set_pin:
+        from orthofit.kiosk.pin import hash_pin
+        from orthofit.store import Store
+
+        pin_hash = hash_pin(_read_pin())  # checked before the store is touched
+        store = Store(folder)
+        try:
+            store.set_settings(kiosk_pin=pin_hash)
+            store.clear_pin_lockout()  # a new PIN starts with no wrong ones counted
+        finally:
+            store.close()
+        out.write("the kiosk PIN is set\n")
+        return 0
+    if not args.emulate and not args.mat and not screenshot:
+        raise UsageError("choose the mat: --mat PORT --profile NAME, or --emulate")
+    # The kiosk process opens no store: the door's helper process does, and only it.
+    kiosk = KioskStore(folder)
     try:
-        if args.set_pin:
-            store.set_settings(kiosk_pin=hash_pin(_read_pin()))
-            out.write("the kiosk PIN is set\n")
-            return 0
-        kiosk = KioskStore(store)
-        if not args.emulate and not args.mat and not screenshot:
-            raise UsageError("choose the mat: --mat PORT --profile NAME, or --emulate")
         port = None if args.emulate or screenshot else args.mat
+        pin = kiosk.pin_state()
+        if pin == "change" and not screenshot:
+            from orthofit.kiosk.pin import CHANGE_ADVICE
+
+            print(f"orthofit kiosk: warning: {CHANGE_ADVICE}", file=sys.stderr)
         if args.once:
             from orthofit.kiosk.flow import run_once
 
@@ -53,7 +74,7 @@ def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
                               profile_name=args.profile, foot=args.foot)
             out.write(json.dumps(result.to_dict()) + "\n")
             return 0
-        if not kiosk.pin_hash() and not screenshot:
+        if pin == "none" and not screenshot:
             raise OrthofitError("no administrator PIN is set, so nobody could leave the kiosk: "
                                 "set one with 'orthofit kiosk --set-pin' or in the desktop's "
                                 "Settings")
@@ -70,7 +91,7 @@ def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"wrote the screens into {screenshot}\n")
         return code
     finally:
-        store.close()
+        kiosk.close()
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -92,7 +113,8 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="the emulated patient's foot")
     p.add_argument("--once", action="store_true",
                    help="run one scan unattended, store it and exit")
-    p.add_argument("--code", default=None, help="--once: the visit code (default: a new one)")
+    p.add_argument("--code", default=None, type=visit_code,
+                   help="--once: the six-digit visit code (default: a new one)")
     p.add_argument("--name", default=None, help="--once: the first name")
     p.add_argument("--set-pin", action="store_true",
                    help="set the administrator PIN that leaves the kiosk (asked twice, or "

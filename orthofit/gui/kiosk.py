@@ -5,7 +5,9 @@ guidance), the static scan with a countdown (it starts by itself once the stance
 starts again if the patient steps off), optionally a walk across the plate, and thank you with
 the arch type per foot. After a short idle time everything is cleared and the welcome screen
 returns. The kiosk reaches the store only through :class:`~orthofit.kiosk.access.KioskStore`,
-which can add a scan and raise an alert but read nothing. Leaving needs the administrator PIN.
+a door to a helper process that can file a scan and raise an alert but read nothing. Leaving
+needs the administrator PIN; wrong PINs lock the staff screen for a time that grows, counted in
+the store so that restarting the kiosk does not reset it.
 
 The mat's faults are said kindly (and logged for staff); captures are staged and filed only
 when complete, so a pulled cable, a patient stepping off, a full disk or a killed kiosk never
@@ -37,10 +39,8 @@ from orthofit.gui.matview import LiveMat
 from orthofit.kiosk.access import KioskStore
 from orthofit.kiosk.flow import CaptureJob, clean_code, new_code, simple_result, walk_possible
 from orthofit.kiosk.guidance import Stance, stance_guidance
-from orthofit.kiosk.pin import verify_pin
+from orthofit.kiosk.pin import CHANGE_ADVICE
 
-#: Wrong PINs in a row before the staff screen locks for :data:`PIN_LOCK_S`.
-PIN_TRIES, PIN_LOCK_S = 5, 60.0
 #: How long the stance must look right before the scan is armed (s).
 READY_S = 0.5
 SCREENS = ("welcome", "identify", "step_on", "scan", "walk_offer", "walk", "thanks",
@@ -83,8 +83,6 @@ class KioskWindow(QWidget):
         self._ready_since: float | None = None
         self._empty_since: float | None = None
         self._restarts = 0
-        self._pin_wrong = 0
-        self._pin_locked_until = 0.0
         self._unlocked = False
         self._last_index = -1
         self.screens: dict[str, Screen] = {}
@@ -289,6 +287,9 @@ class KioskWindow(QWidget):
         done = self.kiosk.recover()
         if done:
             self.kiosk.alert("kiosk started after an interruption: " + "; ".join(done))
+        if self.kiosk.pin_state() == "change":
+            # Said to staff only (the desktop lists it): a patient must not learn it is short.
+            self.kiosk.alert(CHANGE_ADVICE)
         try:
             self.reader = self.link.open(2.0)
         except OrthofitError as exc:
@@ -446,7 +447,7 @@ class KioskWindow(QWidget):
         job, self.job = self.job, None
         if job.recording is not None:
             try:
-                self.kiosk.file_staged(job.path, job.recording)
+                self.kiosk.file_staged(job.path)
             except (OrthofitError, OSError) as exc:
                 self.kiosk.discard(job.path)
                 return self._save_problem(f"{exc}.")
@@ -527,25 +528,21 @@ class KioskWindow(QWidget):
 
     def try_pin(self) -> bool:
         """Check the PIN typed on the staff screen; the right one closes the kiosk."""
-        now = time.monotonic()
-        if now < self._pin_locked_until:
-            self.pin_message.setText(f"Too many wrong PINs: wait "
-                                     f"{self._pin_locked_until - now:.0f} s.")
+        try:
+            answer = self.kiosk.check_pin(self.pin_edit.text())
+        except OrthofitError as exc:
+            self.pin_edit.clear()
+            self.pin_message.setText(f"The PIN cannot be checked now ({exc}).")
             return False
-        stored = self.kiosk.pin_hash()
-        if stored and verify_pin(self.pin_edit.text(), stored):
+        self.pin_edit.clear()
+        if answer.ok:
             self._unlocked = True
             self.stop()
             self.finished.emit()
             self.close()
             return True
-        self._pin_wrong += 1
-        self.pin_edit.clear()
-        if self._pin_wrong >= PIN_TRIES:
-            self._pin_wrong = 0
-            self._pin_locked_until = now + PIN_LOCK_S
-            self.kiosk.alert(f"{PIN_TRIES} wrong PINs in a row at the kiosk")
-            self.pin_message.setText(f"Too many wrong PINs: wait {PIN_LOCK_S:.0f} s.")
+        if answer.locked_s > 0:
+            self.pin_message.setText(f"Too many wrong PINs: wait {_wait(answer.locked_s)}.")
         else:
             self.pin_message.setText("That PIN is not right.")
         return False
@@ -583,6 +580,14 @@ class KioskWindow(QWidget):
         for screen in self.screens.values():
             screen.set_landscape(size.width() > size.height())
         super().resizeEvent(event)
+
+
+def _wait(seconds: float) -> str:
+    """A lock's time left, as a person would say it."""
+    seconds = max(seconds - 0.001, 1.0)  # rounding must not make a minute "61 s"
+    if seconds < 90:
+        return f"{math.ceil(seconds)} s"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def _screenshots(window: KioskWindow, folder: str, size: tuple[int, int]) -> list[str]:

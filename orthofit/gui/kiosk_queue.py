@@ -2,7 +2,8 @@
 
 A kiosk scan carries only what the patient typed (a first name, a visit code); staff attach it
 to a patient here, to today's visit, and see the kiosk's alerts (mat unplugged, disk full,
-wrong PINs) below the queue.
+wrong PINs) below the queue, and a reminder while the kiosk PIN was set under older, weaker
+rules.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from PyQt6.QtWidgets import (
 
 from orthofit.errors import OrthofitError
 from orthofit.gui.timefmt import local_time
+from orthofit.kiosk.pin import CHANGE_ADVICE, needs_change
 from orthofit.store import Store, StoreError
 
 COLUMNS = ("Recorded", "Name typed", "Visit code", "Trial", "Frames", "Code issued for")
@@ -76,6 +78,9 @@ class KioskQueueView(QWidget):
         self.refresh_button = QPushButton("Refresh")
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.pin_advice = QLabel(CHANGE_ADVICE[0].upper() + CHANGE_ADVICE[1:] + ".")
+        self.pin_advice.setWordWrap(True)
+        self.pin_advice.setStyleSheet("color: #a33")
         self.alerts = QListWidget()
         self.alerts.setMaximumHeight(150)
         self.no_alerts = QLabel("No kiosk alerts.")
@@ -90,6 +95,7 @@ class KioskQueueView(QWidget):
         layout.addWidget(self.empty)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        layout.addWidget(self.pin_advice)
         layout.addWidget(QLabel("<b>Kiosk alerts for staff</b> (latest first)"))
         layout.addWidget(self.alerts)
         layout.addWidget(self.no_alerts)
@@ -131,6 +137,7 @@ class KioskQueueView(QWidget):
         try:
             queue = self.store.kiosk_queue()
             alerts = self.store.alerts(ALERTS_SHOWN)
+            pin = self.store.settings()["kiosk_pin"]
         except StoreError as exc:
             self.status.setText(f"The kiosk queue could not be read: {exc}")
             return
@@ -168,6 +175,7 @@ class KioskQueueView(QWidget):
         for alert in alerts:
             message = (alert.get("detail") or {}).get("message") or "(no message)"
             self.alerts.addItem(f"{local_time(alert['at'])}  {message}")
+        self.pin_advice.setVisible(bool(pin) and needs_change(pin))
         self.alerts.setVisible(bool(alerts))
         self.no_alerts.setVisible(not alerts)
         self._update_buttons()

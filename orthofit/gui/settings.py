@@ -21,7 +21,14 @@ from PyQt6.QtWidgets import (
 
 from orthofit.errors import OrthofitError
 from orthofit.io.profiles import load_insole_rules, load_thresholds, profile_names
-from orthofit.kiosk.pin import MAX_DIGITS, check_pin_format, hash_pin
+from orthofit.kiosk.pin import (
+    CHANGE_ADVICE,
+    MAX_DIGITS,
+    MIN_DIGITS,
+    check_pin_format,
+    hash_pin,
+    needs_change,
+)
 from orthofit.store import Store
 
 
@@ -55,7 +62,8 @@ class SettingsView(QWidget):
         # The PIN fields start empty and never show the stored hash: empty keeps the PIN.
         self.pin = QLineEdit()
         self.pin_repeat = QLineEdit()
-        for edit, hint in ((self.pin, "new PIN, 4 to 12 digits (empty: keep the current one)"),
+        for edit, hint in ((self.pin, f"new PIN, {MIN_DIGITS} to {MAX_DIGITS} digits "
+                                       "(empty: keep the current one)"),
                            (self.pin_repeat, "the new PIN again")):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setMaxLength(MAX_DIGITS)
@@ -93,9 +101,13 @@ class SettingsView(QWidget):
         self.rules.setCurrentText(s["insole_rules"])
         self.pin.clear()
         self.pin_repeat.clear()
-        self.pin_state.setText(
-            "A kiosk PIN is set (staff type it to leave the kiosk)." if s["kiosk_pin"] else
-            "No kiosk PIN is set: the kiosk will not start until one is set here.")
+        if not s["kiosk_pin"]:
+            state = "No kiosk PIN is set: the kiosk will not start until one is set here."
+        elif needs_change(s["kiosk_pin"]):
+            state = CHANGE_ADVICE[0].upper() + CHANGE_ADVICE[1:] + "."
+        else:
+            state = "A kiosk PIN is set (staff type it to leave the kiosk)."
+        self.pin_state.setText(state)
 
     def _choose_logo(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Clinic logo", "", "Images (*.png *.jpg)")
@@ -127,6 +139,8 @@ class SettingsView(QWidget):
                                 mat_port=self.port.text().strip(),
                                 thresholds=self.thresholds.currentText(),
                                 insole_rules=self.rules.currentText(), **extra)
+        if extra:
+            self.store.clear_pin_lockout()  # a new PIN starts with no wrong tries against it
         self.load()  # empties the PIN fields and updates whether a PIN is set
         self.status.setText("Saved; the new kiosk PIN is in use." if extra else "Saved.")
         self.saved.emit()

@@ -15,9 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from orthofit.errors import ScanFileError
-from orthofit.io.ofs import ZIP_MAGIC, load_ofs
+from orthofit.io.ofs import ZIP_MAGIC, load_ofs, npy_header
 from orthofit.io.vendor import emed, footscan, novel_asc, tekscan, xsensor, zebris
-from orthofit.model import Recording, RecordingError, single_frame_times
+from orthofit.model import (
+    Recording,
+    RecordingError,
+    check_memory,
+    check_pitch,
+    check_rate,
+    check_shape,
+    single_frame_times,
+)
 
 NPY_MAGIC = b"\x93NUMPY"
 _HEAD_BYTES = 4096
@@ -32,6 +40,24 @@ class Reader:
     read: Callable[..., Recording]
 
 
+def _npy_error(path: Path, exc: Exception) -> ScanFileError:
+    """What numpy's complaint about a ``.npy`` means for the user."""
+    if isinstance(exc, ValueError):
+        return ScanFileError(path, f"not a plain numeric NumPy array ({exc})",
+                             "Save the frames with numpy.save")
+    return ScanFileError(path, f"the .npy file is truncated or unreadable ({exc})")
+
+
+def _npy_header(path: Path) -> tuple[tuple[int, ...], np.dtype, int, int]:
+    """The declared shape and dtype of a ``.npy``, where its data starts, and the file's size."""
+    try:
+        with path.open("rb") as fh:
+            shape, _, dtype = npy_header(fh)
+            return shape, dtype, fh.tell(), path.stat().st_size
+    except (ValueError, OSError, EOFError) as exc:
+        raise _npy_error(path, exc) from exc
+
+
 def load_npy(
     path: str | Path,
     *,
@@ -41,22 +67,19 @@ def load_npy(
     """Read a plain NumPy ``.npy`` of kPa values: one R x C image or T x R x C frames.
 
     A plain array carries no geometry, so ``pitch_mm`` is required, and ``rate_hz`` too when
-    there is more than one frame.
+    there is more than one frame. The header's shape and the pitch and rate are checked for
+    plausible ranges (:mod:`orthofit.model`) before the data is read.
     """
     path = Path(path)
-    try:
-        array = np.load(path, allow_pickle=False, mmap_mode=None)
-    except ValueError as exc:
+    shape, dtype, offset, size = _npy_header(path)
+    if dtype.hasobject:
+        raise ScanFileError(path, "not a plain numeric NumPy array (it holds Python objects)",
+                            "Save the frames with numpy.save")
+    if dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in "iuf":
+        raise ScanFileError(path, f"holds {dtype} values, not pressures in kPa")
+    if len(shape) not in (2, 3):
         raise ScanFileError(
-            path, f"not a plain numeric NumPy array ({exc})", "Save the frames with numpy.save"
-        ) from exc
-    except (OSError, EOFError) as exc:
-        raise ScanFileError(path, f"the .npy file is truncated or unreadable ({exc})") from exc
-    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
-        raise ScanFileError(path, f"holds {array.dtype} values, not pressures in kPa")
-    if array.ndim not in (2, 3):
-        raise ScanFileError(
-            path, f"holds an array of shape {array.shape}; expected R x C or T x R x C kPa values"
+            path, f"holds an array of shape {shape}; expected R x C or T x R x C kPa values"
         )
     if pitch_mm is None:
         raise ScanFileError(
@@ -64,15 +87,32 @@ def load_npy(
             "a plain .npy has no sensel size",
             "Give it with --pitch-mm (for example --pitch-mm 5.08 or --pitch-mm 7.62x5.08)",
         )
-    n_frames = 1 if array.ndim == 2 else array.shape[0]
+    n_frames = 1 if len(shape) == 2 else shape[0]
     if n_frames > 1 and rate_hz is None:
         raise ScanFileError(
             path,
             f"a plain .npy of {n_frames} frames has no frame rate",
             "Give it with --rate-hz (for example --rate-hz 100)",
         )
-    if rate_hz is not None and not (np.isfinite(rate_hz) and rate_hz > 0):
-        raise ScanFileError(path, f"the frame rate must be a positive number of Hz, got {rate_hz}")
+    try:
+        check_pitch(pitch_mm)
+        if rate_hz is not None:
+            check_rate(rate_hz)
+        check_shape(n_frames, *shape[-2:])
+        values = n_frames * shape[-2] * shape[-1]
+        if offset + values * dtype.itemsize > size:
+            raise ScanFileError(path, f"the .npy file is truncated: its header declares "
+                                      f"{shape} {dtype} values, {values * dtype.itemsize} bytes, "
+                                      f"but only {size - offset} follow")
+        # The array as stored, and its float32 copy unless it is float32 already.
+        check_memory(values * (dtype.itemsize + (0 if dtype == np.float32 else 4)),
+                     f"the {' x '.join(map(str, shape))} values of this .npy")
+    except RecordingError as exc:
+        raise ScanFileError(path, str(exc)) from exc
+    try:
+        array = np.load(path, allow_pickle=False, mmap_mode=None)
+    except (ValueError, OSError, EOFError) as exc:
+        raise _npy_error(path, exc) from exc
     try:
         return Recording(
             frames=array.astype(np.float32, copy=False),

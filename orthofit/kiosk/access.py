@@ -1,124 +1,174 @@
-"""The kiosk's only door into the clinic store: it can add a scan and raise an alert, no more.
+"""The kiosk's only door into the clinic store: a few operations, carried out elsewhere.
 
-A patient at the kiosk must never see, search or open anyone's data, so the kiosk is not handed
-the :class:`~orthofit.store.Store` itself: it gets a :class:`KioskStore`, which has no method that
-reads a patient, a visit or a scan. Captures are staged in the store's ``kiosk/`` folder and
-filed into the store only when complete; :meth:`KioskStore.recover` tidies what a killed kiosk
-left there (a complete scan is filed, a half capture is discarded and the discard logged).
+A patient at the kiosk must never see, search or open anyone's data. So the kiosk process is
+not handed the :class:`~orthofit.store.Store`, nor anything that holds one or a database
+connection: it holds a :class:`KioskStore`, a door whose every operation is a request over a
+pipe to a small helper process that the door starts and that alone opens the store
+(:mod:`orthofit.kiosk.service`). The helper knows only the kiosk's operations (stage and file a
+capture, discard one, tidy what a stopped kiosk left, raise an alert for staff, check the
+administrator PIN), and none of them answers with a patient, a visit or another scan.
+
+Captures are staged in the store's ``kiosk/`` folder and filed into the store only when
+complete; :meth:`KioskStore.recover` tidies what a killed kiosk left there (a complete scan is
+filed, a half capture is discarded and the discard logged).
 """
 
 from __future__ import annotations
 
-import json
+import multiprocessing
 import os
+import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
-from orthofit.capture.journal import index_journal
 from orthofit.errors import OrthofitError
-from orthofit.io.ofs import load_ofs, write_atomic
-from orthofit.model import Recording
-from orthofit.store import Store
+from orthofit.kiosk.pin import PinCheck
 
-ACTOR = "kiosk"
+#: How long the helper process may take to start and open the store (s).
+START_TIMEOUT_S = 120.0
+
+
+class KioskError(OrthofitError):
+    """What the store's helper process refused or could not do (the message says why)."""
+
+
+def _serve(conn: Any, folder: str | None) -> None:  # pragma: no cover - the helper process
+    # Imported here, in the helper: the kiosk process needs none of the store's code.
+    from orthofit.kiosk.service import serve
+
+    serve(conn, folder)
+
+
+def _shut(conn: Any, process: Any) -> None:
+    """Stop the helper (also when a door is dropped without :meth:`KioskStore.close`)."""
+    try:
+        conn.send(("close", (), {}))
+        conn.recv()
+    except (EOFError, OSError):
+        pass
+    conn.close()
+    process.join(10.0)
+    if process.is_alive():
+        process.terminate()
+        process.join(5.0)
 
 
 class KioskStore:
-    """Add-only access to a clinic store for the kiosk.
+    """The kiosk's door into the clinic store in ``folder`` (default: the user's store).
 
     Parameters
     ----------
-    store : Store
-        The clinic store (its audit trail names the kiosk as the actor of what it adds).
+    folder : str or Path, optional
+        The clinic store's folder. The door takes a folder, never a ``Store``: the process the
+        kiosk runs in must hold nothing from which patients can be read.
+
+    Notes
+    -----
+    The door is safe to use from several threads (a capture thread discards what it staged
+    while the screens raise alerts); requests are answered one at a time. Call :meth:`close`
+    (or use the door as a context manager) to stop the helper process.
     """
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        store.actor = ACTOR
-        self.staging = store.folder / "kiosk"
-        old = os.umask(0o077)
+    __slots__ = ("_call_lock", "_conn", "_finalizer", "_process", "staging", "__weakref__")
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+        if folder is not None and not isinstance(folder, str | os.PathLike):
+            raise TypeError("KioskStore takes the clinic store's folder, not a store object: "
+                            "the kiosk must hold nothing that reaches the patients")
+        ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing inherited
+        mine, theirs = ctx.Pipe()
+        process = ctx.Process(target=_serve, name="orthofit-kiosk-store", daemon=True,
+                              args=(theirs, None if folder is None else os.fspath(folder)))
+        process.start()
+        theirs.close()  # only the helper keeps its end: if it dies, the kiosk hears so
+        self._conn, self._process = mine, process
+        self._call_lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _shut, mine, process)
+        if not mine.poll(START_TIMEOUT_S):
+            self._finalizer()
+            raise KioskError("the kiosk's link to the clinic store did not start")
         try:
-            self.staging.mkdir(exist_ok=True, mode=0o700)
-        finally:
-            os.umask(old)
+            kind, value = mine.recv()
+        except (EOFError, OSError):
+            self._finalizer()
+            raise KioskError("the kiosk's link to the clinic store stopped as it started "
+                             "(see the messages above)") from None
+        if kind != "ready":
+            self._finalizer()
+            raise _error(value)
+        #: The folder captures are staged in before they are filed (inside the store's folder).
+        self.staging = Path(value)
+
+    def __enter__(self) -> KioskStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the helper process (the door cannot be used afterwards)."""
+        self._finalizer()
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        with self._call_lock:
+            if not self._finalizer.alive:
+                raise KioskError("the kiosk's link to the clinic store is closed")
+            try:
+                self._conn.send((name, args, kwargs))
+                kind, value = self._conn.recv()
+            except (EOFError, OSError) as exc:
+                raise KioskError("the kiosk lost its link to the clinic store (its helper "
+                                 "process stopped); restart the kiosk") from exc
+        if kind == "ok":
+            return value
+        raise _error(value)
 
     # -- what the kiosk may do ----------------------------------------------------------------
 
-    def add_scan(self, rec: Recording, code: str, name: str = "") -> int:
-        """File a complete scan in the kiosk queue under a visit code (and the typed name)."""
-        return self._store.add_scan(rec, kiosk_code=code, kiosk_name=name.strip() or None,
-                                    source="kiosk")
+    def staging_path(self, code: str, name: str, mode: str) -> Path:
+        """Where a capture is recorded before it is filed; its code and name go beside it.
+
+        The code must be six digits and the mode one the kiosk records; the path always lies
+        in the store's ``kiosk/`` folder.
+        """
+        return Path(self._call("staging_path", code, name, mode))
+
+    def discard(self, path: str | Path) -> None:
+        """Remove a staged capture, its ticket and its journal."""
+        self._call("discard", os.fspath(path))
+
+    def file_staged(self, path: str | Path) -> int:
+        """File a complete staged capture in the kiosk queue under its ticket's code."""
+        return int(self._call("file_staged", os.fspath(path)))
+
+    def recover(self) -> list[str]:
+        """Tidy what a kiosk stopped mid-capture left; returns what was done, in words."""
+        return list(self._call("recover"))
 
     def alert(self, message: str, **detail: Any) -> None:
         """Leave a message for staff in the store's log (never raises: the kiosk goes on)."""
         try:
-            self._store.log_event("alert", "kiosk", {"message": message, **detail})
+            self._call("alert", message, **detail)
         except Exception:  # noqa: BLE001 - a full disk must not stop the kiosk's own message
             pass
 
-    def pin_hash(self) -> str:
-        """The administrator PIN's salted hash ('' when none is set)."""
-        return self._store.settings()["kiosk_pin"]
-
     def thresholds_name(self) -> str:
         """The cut-off profile the clinic chose (for the simple result)."""
-        return self._store.settings()["thresholds"]
+        return str(self._call("thresholds_name"))
 
-    # -- staging ------------------------------------------------------------------------------
+    def pin_state(self) -> str:
+        """``none`` (no administrator PIN), ``change`` (set under older rules) or ``ok``."""
+        return str(self._call("pin_state"))
 
-    def staging_path(self, code: str, name: str, mode: str) -> Path:
-        """Where a capture is recorded before it is filed; its code and name go beside it."""
-        path = self.staging / f"{code}-{mode}.ofs"
-        ticket = {"code": code, "name": name, "mode": mode}
-        write_atomic(path.with_suffix(".json"), lambda fh: fh.write(json.dumps(ticket).encode()))
-        return path
+    def check_pin(self, pin: str) -> PinCheck:
+        """Check a typed administrator PIN; wrong ones are counted and lock it for a while."""
+        return self._call("check_pin", pin)
 
-    def discard(self, path: Path) -> None:
-        """Remove a staged capture, its ticket and its journal."""
-        from orthofit.capture.recorder import journal_path_for
 
-        for p in (path, path.with_suffix(".json"), journal_path_for(path)):
-            p.unlink(missing_ok=True)
-
-    def file_staged(self, path: Path, rec: Recording) -> int:
-        """File a complete staged capture under its ticket's code, then remove it."""
-        ticket = json.loads(path.with_suffix(".json").read_text())
-        scan_id = self.add_scan(rec, ticket["code"], ticket.get("name", ""))
-        self.discard(path)
-        return scan_id
-
-    def recover(self) -> list[str]:
-        """Tidy what a kiosk stopped mid-capture left; returns what was done, in words."""
-        done = []
-        for journal in sorted(self.staging.glob(".*.journal")):
-            try:
-                frames = index_journal(journal).n_frames
-            except OrthofitError:
-                frames = 0
-            journal.unlink(missing_ok=True)
-            self._store.log_event("discard", "kiosk_capture", {
-                "file": journal.name, "frames": frames,
-                "reason": "the kiosk stopped during a capture; a part of a stance is no scan"})
-            done.append(f"discarded an interrupted capture ({frames} frame"
-                        f"{'' if frames == 1 else 's'})")
-        for part in self.staging.glob(".*.part"):
-            part.unlink(missing_ok=True)  # a file cut short while it was being written
-        for staged in sorted(self.staging.glob("*.ofs")):
-            try:
-                rec = load_ofs(staged)
-                complete = bool(rec.metadata.get("capture", {}).get("complete"))
-                if complete and staged.with_suffix(".json").exists():
-                    scan_id = self.file_staged(staged, rec)
-                    done.append(f"filed a complete scan left by a stopped kiosk as scan "
-                                f"{scan_id}")
-                    continue
-            except (OrthofitError, OSError, ValueError, KeyError):
-                pass
-            self.discard(staged)
-            self._store.log_event("discard", "kiosk_capture", {
-                "file": staged.name, "reason": "an incomplete capture left by a stopped kiosk"})
-            done.append("discarded an incomplete capture")
-        for ticket in self.staging.glob("*.json"):
-            if not ticket.with_suffix(".ofs").exists():
-                ticket.unlink(missing_ok=True)
-        return done
+def _error(value: tuple) -> Exception:
+    """The helper's error, raised again in the kiosk (an OSError keeps its errno)."""
+    if value[0] == "os":
+        _, number, text, filename = value
+        return OSError(number, text) if filename is None else OSError(number, text, filename)
+    return KioskError(value[1])

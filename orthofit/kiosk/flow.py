@@ -3,7 +3,8 @@
 The full-screen kiosk (``orthofit.gui.kiosk``) drives the same pieces; ``orthofit kiosk --once``
 runs them unattended, the emulator's foot model playing the patient, which is how the flow is
 tested end to end. Nothing of any other patient is read: the kiosk only adds to the store's
-kiosk queue, through :class:`~orthofit.kiosk.access.KioskStore`.
+kiosk queue, through :class:`~orthofit.kiosk.access.KioskStore`. A visit code is six digits
+wherever it comes from (:func:`orthofit.store.visit_code`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from orthofit.io.profiles import load_mat_profile, load_thresholds
 from orthofit.kiosk.access import KioskStore
 from orthofit.matprofile import MatProfile
 from orthofit.model import Recording
+from orthofit.store.store import StoreError, visit_code
 
 ARCH_WORDS = {"low": "a low (flat) arch", "normal": "a normal arch", "high": "a high arch"}
 #: The emulated kiosk mat: 1.0 m x 0.5 m at 5.08 mm, room to stand and for two walking steps.
@@ -58,8 +60,10 @@ def new_code() -> str:
 
 def clean_code(text: str) -> str | None:
     """The visit code typed (six digits, spaces and dashes ignored), or None if it is not one."""
-    digits = "".join(ch for ch in text if ch not in " -")
-    return digits if len(digits) == 6 and digits.isdigit() and digits.isascii() else None
+    try:
+        return visit_code(text)
+    except StoreError:
+        return None
 
 
 def result_words(analysis) -> list[str]:  # noqa: ANN001
@@ -190,11 +194,11 @@ def run_once(kiosk: KioskStore, *, code: str | None = None, name: str = "",
              port: str | None = None, profile_name: str = "ofp1-generic", foot: str = "normal",
              wait_s: float = 30.0) -> KioskResult:
     """One static scan from the mat (or, without ``port``, an emulated patient), into the queue."""
+    code = new_code() if code is None else visit_code(code)
     profile = load_mat_profile(profile_name)
     frames = None if port is not None else patient_script(
         [("empty", 1.0), ("stand", 6.0)], foot=foot)
     link = MatLink(profile, port, frames_kpa=frames)
-    code = code or new_code()
     try:
         job = CaptureJob(link.open(), kiosk, code, name, "static", max_wait_s=wait_s)
         job.run()  # in this thread: nothing else to do meanwhile
@@ -202,7 +206,7 @@ def run_once(kiosk: KioskStore, *, code: str | None = None, name: str = "",
         link.close()
     if job.recording is None:
         raise OrthofitError(f"{job.problem} Nothing was stored.")
-    scan_id = kiosk.file_staged(job.path, job.recording)
+    scan_id = kiosk.file_staged(job.path)
     return KioskResult(code, scan_id, job.recording.n_frames,
                        simple_result(job.recording, kiosk.thresholds_name()))
 

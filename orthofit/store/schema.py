@@ -86,6 +86,14 @@ MIGRATIONS: tuple[str, ...] = (
         created TEXT NOT NULL
     );
     """,
+    # 5: wrong administrator PINs, so that the lockout survives a restart and grows.
+    """
+    CREATE TABLE pin_lockout (
+        scope TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL DEFAULT 0,
+        locked_until REAL NOT NULL DEFAULT 0
+    );
+    """,
 )
 
 VERSION = len(MIGRATIONS)

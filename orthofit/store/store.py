@@ -3,14 +3,22 @@
 SQLite from the standard library (WAL journal, foreign keys on, full sync) in one folder, with
 the scans beside it as ``scans/<sha256>.ofs``, named by their checksum. A scan file is written
 completely (atomically) before the row that names it is committed, so a crash or a kill leaves
-at worst an unreferenced file, never a row without its file; leftovers of an interrupted save
-are swept on the next open. Everything is readable by the user alone. No Qt: the desktop, the
-kiosk and the command line share this module.
+at worst an unreferenced file, never a row without its file. Everything is readable by the user
+alone: every folder of the store is kept at mode 0700, the database at 0600. No Qt: the
+desktop, the kiosk and the command line share this module.
+
+Several processes may use one store at once (the desktop, the kiosk, ``orthofit store list``),
+and each sweeps the leftovers of interrupted saves when it opens the store. A save therefore
+works in a folder of its own under ``scans/.incoming/`` and holds an exclusive lock
+(``flock``) on the lock file beside that folder for as long as it writes; a sweep removes a
+save's folder only when it can take that lock itself, that is when the process that saved is
+gone. Nothing another process is writing is ever removed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import getpass
 import hashlib
 import json
@@ -18,8 +26,10 @@ import os
 import secrets
 import shutil
 import sqlite3
+import stat
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,13 +39,45 @@ from orthofit.io.ofs import load_ofs, save_ofs
 from orthofit.model import Recording
 from orthofit.store.schema import MIGRATIONS, VERSION
 
+try:
+    import fcntl
+except ImportError:  # Windows: a file open for writing cannot be removed there anyway
+    fcntl = None  # type: ignore[assignment]
+
 DB_NAME = "orthofit.sqlite3"
 PATIENT_FIELDS = ("first_name", "last_name", "birth_date", "sex", "shoe_size", "activity",
                   "conditions", "notes")
+#: Where saves in progress work, inside ``scans/`` (so that the final rename stays on one disk).
+INCOMING = ".incoming"
+#: Leftovers of saves by an orthofit older than the locks are removed only after this long (s):
+#: longer than any save takes, so a save still running in such a process is never cut.
+LEGACY_STALE_S = 3600.0
+#: A visit code has this many digits.
+CODE_DIGITS = 6
 
 
 class StoreError(OrthofitError):
     """The store cannot do what was asked (the message says why)."""
+
+
+def visit_code(text: str) -> str:
+    """A kiosk visit code: exactly six digits (spaces and dashes between them are dropped).
+
+    Every way a code comes in (the command line, the kiosk's screen, the store) goes through
+    this one check, so a code is always safe to put into a file name.
+
+    Examples
+    --------
+    >>> visit_code("381 907")
+    '381907'
+    """
+    if not isinstance(text, str):
+        raise StoreError(f"a visit code is {CODE_DIGITS} digits, not {text!r}")
+    digits = text.strip().replace(" ", "").replace("-", "")
+    if not (len(digits) == CODE_DIGITS and digits.isdigit() and digits.isascii()):
+        shown = text if len(text) <= 20 else text[:20] + "..."
+        raise StoreError(f"a visit code is {CODE_DIGITS} digits (e.g. 381907), not {shown!r}")
+    return digits
 
 
 def default_folder() -> Path:
@@ -44,6 +86,29 @@ def default_folder() -> Path:
         return Path(os.environ["ORTHOFIT_DATA"])
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "orthofit"
+
+
+def private_folder(path: Path, *, parents: bool = False) -> Path:
+    """Make ``path`` a folder only its owner can enter (mode 0700), made if missing.
+
+    An existing folder with a wider mode (0755, say, from a copy or an older orthofit) is
+    narrowed: patients' data must not be readable by other users of the computer.
+    """
+    old = os.umask(0o077)
+    try:
+        path.mkdir(parents=parents, exist_ok=True, mode=0o700)
+    except FileExistsError:
+        raise StoreError(f"{path} is a file; the clinic store needs a folder there") from None
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode != 0o700:
+        try:
+            os.chmod(path, 0o700)
+        except OSError as exc:
+            raise StoreError(f"{path} can be read by other users (mode {mode:o}) and its mode "
+                             f"cannot be changed ({exc.strerror or exc}); make it 0700") from exc
+    return path
 
 
 def _now() -> str:
@@ -56,6 +121,41 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _why_not_saved(folder: Path, exc: OSError) -> StoreError:
+    """The truth about a failed save, with advice only where it fits the cause."""
+    why = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "; free some disk space and try again"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        advice = "; this user may not write there: check the folder's owner and permissions"
+    elif exc.errno == errno.EROFS:
+        advice = "; the disk is read-only"
+    elif exc.errno == errno.ENOENT:
+        advice = ("; a file of the save disappeared while it was written (was the store "
+                  "folder moved or cleaned by another program?); try again")
+    else:
+        advice = "; try again, and check the disk if it happens again"
+    return StoreError(f"the scan could not be saved in {folder} ({why}){advice}")
+
+
+def _why_not_recorded(folder: Path, exc: sqlite3.Error) -> StoreError:
+    text = str(exc)
+    advice = "; free some disk space and try again" if "full" in text else "; try again"
+    return StoreError(f"the scan could not be recorded in the database of {folder} "
+                      f"({text}){advice}")
+
+
+def _lock(fd: int, *, wait: bool) -> bool:
+    """Take an exclusive advisory lock on ``fd``; False if another process holds it."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
 
 
 class Store:
@@ -72,11 +172,17 @@ class Store:
     def __init__(self, folder: str | Path | None = None, *, actor: str | None = None) -> None:
         self.folder = Path(folder) if folder is not None else default_folder()
         self.actor = actor or _login()
-        old = os.umask(0o077)  # everything created here is the user's alone
+        private_folder(self.folder, parents=True)
+        for sub in ("scans", f"scans/{INCOMING}", "reports", "backups", "kiosk"):
+            if sub.startswith("scans") or (self.folder / sub).is_dir():
+                private_folder(self.folder / sub)
+        for backup in [*(self.folder / "backups").glob("*"),
+                       *(self.folder / "backups").glob("*/scans")]:
+            if backup.is_dir():
+                private_folder(backup)
+        self.db_path = self.folder / DB_NAME
+        old = os.umask(0o077)  # the database and its journals are the user's alone
         try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            (self.folder / "scans").mkdir(exist_ok=True, mode=0o700)
-            self.db_path = self.folder / DB_NAME
             try:
                 self.conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=10.0)
             except sqlite3.Error as exc:
@@ -109,23 +215,86 @@ class Store:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
-        current = self.version
-        if current > VERSION:
+        if self.version > VERSION:
             raise StoreError(f"{self.db_path} was written by a newer orthofit (schema "
-                             f"{current}, this one knows {VERSION}); update orthofit")
-        for number in range(current, VERSION):
+                             f"{self.version}, this one knows {VERSION}); update orthofit")
+        while self.version < VERSION:
             with self._tx() as c:
+                # Read again inside the transaction: another process may have opened the
+                # same new store at the same moment and migrated it already.
+                number = self.version
+                if number >= VERSION:
+                    break
                 for statement in filter(str.strip, MIGRATIONS[number].split(";")):
                     c.execute(statement)
                 c.execute(f"PRAGMA user_version = {number + 1}")
 
     def _sweep(self) -> None:
-        """Remove leftovers of an interrupted save (never a referenced scan)."""
+        """Remove the leftovers of saves whose process is gone (never a save in progress)."""
         scans = self.folder / "scans"
-        # ``.incoming-*`` is a scan saved but not yet renamed; ``.*.part`` a file cut short by
-        # a kill during write_atomic (its temporary name starts with a dot too).
+        area = scans / INCOMING
+        for lock_path in area.glob("*.lock"):
+            try:
+                fd = os.open(lock_path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+            except OSError:
+                continue  # finished (and removed) meanwhile
+            try:
+                if fcntl is None:
+                    if time.time() - os.fstat(fd).st_mtime < LEGACY_STALE_S:
+                        continue
+                elif not _lock(fd, wait=False):
+                    continue  # a save is running: its files are not leftovers
+                # The save's process died: its folder and then its lock go (while locked, so
+                # that a save that has just made this lock file sees it gone and starts anew).
+                shutil.rmtree(area / lock_path.stem, ignore_errors=True)
+                lock_path.unlink(missing_ok=True)
+            finally:
+                os.close(fd)
+        for work in area.iterdir():
+            # A save's folder exists only while its lock file does; alone, it is left over
+            # from a sweep that was itself interrupted.
+            if work.is_dir() and not work.with_name(f"{work.name}.lock").exists():
+                shutil.rmtree(work, ignore_errors=True)
+        # ``.incoming-*`` and ``.*.part`` in scans/ itself are an older orthofit's saves: they
+        # carry no lock, so only their age tells that nobody is writing them any more.
         for leftover in [*scans.glob(".incoming-*"), *scans.glob(".*.part")]:
-            leftover.unlink(missing_ok=True)
+            try:
+                if time.time() - leftover.stat().st_mtime > LEGACY_STALE_S:
+                    leftover.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    @contextmanager
+    def _saving(self) -> Iterator[Path]:
+        """A folder of its own for one save, locked against sweeps for as long as it lasts."""
+        area = self.folder / "scans" / INCOMING
+        while True:
+            token = uuid.uuid4().hex
+            lock_path = area / f"{token}.lock"
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL |
+                         getattr(os, "O_CLOEXEC", 0), 0o600)
+            try:
+                _lock(fd, wait=True)  # waits only while a sweep that found it removes it
+                os.write(fd, f"{os.getpid()}\n".encode())
+                try:
+                    still = os.stat(lock_path)
+                except FileNotFoundError:
+                    still = None
+                mine = os.fstat(fd)
+            except BaseException:
+                os.close(fd)
+                raise
+            if still is not None and (still.st_ino, still.st_dev) == (mine.st_ino, mine.st_dev):
+                break
+            os.close(fd)  # a sweep took the new lock file for a dead save's: make another
+        work = area / token
+        try:
+            work.mkdir(mode=0o700)
+            yield work
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            lock_path.unlink(missing_ok=True)
+            os.close(fd)
 
     def _audit(self, c: sqlite3.Connection, action: str, entity: str, entity_id: int | None,
                detail: dict[str, Any] | None = None) -> None:
@@ -229,40 +398,45 @@ class Store:
                  source: str = "") -> int:
         """Store a recording under a visit (or, from the kiosk, under a visit code).
 
-        The file goes to disk first (atomically) and only then is its row committed; if the
-        disk is full the half-written file is removed and nothing is committed.
+        The file goes to disk first (atomically) and only then is its row committed; if it
+        cannot be written (a full disk, say) nothing is left of it and nothing is committed, and
+        the error says why. A visit code must be six digits (:func:`visit_code`).
         """
+        if kiosk_code is not None:
+            kiosk_code = visit_code(kiosk_code)
         if visit_id is None and not kiosk_code:
             raise StoreError("a scan belongs to a visit, or waits in the kiosk queue with a code")
-        incoming = self.folder / "scans" / f".incoming-{uuid.uuid4().hex}.ofs"
         try:
-            save_ofs(rec, incoming)
+            with self._saving() as work:
+                incoming = work / "scan.ofs"
+                save_ofs(rec, incoming)
+                sha = _sha256(incoming)
+                os.replace(incoming, self.scan_path(sha))
         except OSError as exc:
-            incoming.unlink(missing_ok=True)
-            why = exc.strerror or str(exc)
-            raise StoreError(f"the scan could not be saved in {self.folder} ({why}); free some "
-                             "disk space and try again") from exc
-        sha = _sha256(incoming)
-        final = self.scan_path(sha)
-        os.replace(incoming, final)
-        with self._tx() as c:
-            existing = c.execute("SELECT id, visit_id, kiosk_code FROM scans WHERE sha256 = ?",
-                                 (sha,)).fetchone()
-            if existing is not None:
-                if (existing["visit_id"], existing["kiosk_code"]) == (visit_id, kiosk_code):
-                    return int(existing["id"])  # the same scan saved twice: stored once
-                raise StoreError(f"this recording is stored already as scan {existing['id']} "
-                                 "under another visit")
-            try:
-                cur = c.execute(
-                    "INSERT INTO scans (visit_id, sha256, mode, frames, recorded, source, "
-                    "kiosk_code, kiosk_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (visit_id, sha, rec.mode, rec.n_frames, _now(), source, kiosk_code,
-                     kiosk_name))
-            except sqlite3.IntegrityError:
-                raise StoreError(f"no visit {visit_id}") from None
-            sid = int(cur.lastrowid)
-            self._audit(c, "add", "scan", sid, {"sha256": sha, "kiosk_code": kiosk_code})
+            raise _why_not_saved(self.folder, exc) from exc
+        try:
+            with self._tx() as c:
+                existing = c.execute("SELECT id, visit_id, kiosk_code FROM scans WHERE "
+                                     "sha256 = ?", (sha,)).fetchone()
+                if existing is not None:
+                    if (existing["visit_id"], existing["kiosk_code"]) == (visit_id, kiosk_code):
+                        return int(existing["id"])  # the same scan saved twice: stored once
+                    raise StoreError(f"this recording is stored already as scan "
+                                     f"{existing['id']} under another visit")
+                try:
+                    cur = c.execute(
+                        "INSERT INTO scans (visit_id, sha256, mode, frames, recorded, source, "
+                        "kiosk_code, kiosk_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (visit_id, sha, rec.mode, rec.n_frames, _now(), source, kiosk_code,
+                         kiosk_name))
+                except sqlite3.IntegrityError:
+                    raise StoreError(f"no visit {visit_id}") from None
+                sid = int(cur.lastrowid)
+                self._audit(c, "add", "scan", sid, {"sha256": sha, "kiosk_code": kiosk_code})
+        except sqlite3.Error as exc:
+            # The file stays (unreferenced, harmless: named by its checksum, it is used again
+            # when the same scan is saved once more).
+            raise _why_not_recorded(self.folder, exc) from exc
         return sid
 
     def load_scan(self, scan_id: int) -> Recording:
@@ -324,6 +498,10 @@ class Store:
 
     def kiosk_code_patient(self, code: str) -> int | None:
         """The patient a visit code was issued for (None: a code the kiosk made up)."""
+        try:
+            code = visit_code(code)
+        except StoreError:
+            return None
         row = self.conn.execute("SELECT patient_id FROM kiosk_codes WHERE code = ?",
                                 (code,)).fetchone()
         return None if row is None else int(row["patient_id"])
@@ -381,8 +559,7 @@ class Store:
     def add_report(self, scan_id: int, audience: str, pdf: bytes) -> int:
         """Keep a rendered report (by checksum, beside the scans)."""
         sha = hashlib.sha256(pdf).hexdigest()
-        folder = self.folder / "reports"
-        folder.mkdir(exist_ok=True, mode=0o700)
+        folder = private_folder(self.folder / "reports")
         path = folder / f"{sha}.pdf"
         if not path.exists():
             from orthofit.io.ofs import write_atomic
@@ -423,6 +600,48 @@ class Store:
                           "DO UPDATE SET value = excluded.value", (key, str(value)))
             self._audit(c, "update", "settings", None, {"keys": sorted(values)})
 
+    # -- the administrator PIN's lockout ------------------------------------------------------
+
+    def pin_lockout(self, scope: str = "kiosk") -> dict[str, float]:
+        """Wrong PINs in a row and the time (``time.time()``) a lock lasts until."""
+        row = self.conn.execute("SELECT failures, locked_until FROM pin_lockout WHERE scope = ?",
+                                (scope,)).fetchone()
+        return {"failures": 0, "locked_until": 0.0} if row is None else \
+            {"failures": int(row["failures"]), "locked_until": float(row["locked_until"])}
+
+    def record_pin_attempt(self, ok: bool, *, scope: str = "kiosk",
+                           lock_s: Callable[[int], float] = lambda _n: 0.0,
+                           now: float | None = None) -> dict[str, float]:
+        """Count a PIN attempt: a right one clears the count, a wrong one adds to it.
+
+        ``lock_s(failures)`` is how long the PIN is refused after that many wrong ones in a row;
+        the count and the lock are kept in the database, so a restart changes nothing.
+        """
+        now = time.time() if now is None else now
+        with self._tx() as c:
+            if ok:
+                c.execute("DELETE FROM pin_lockout WHERE scope = ?", (scope,))
+                return {"failures": 0, "locked_until": 0.0}
+            row = c.execute("SELECT failures, locked_until FROM pin_lockout WHERE scope = ?",
+                            (scope,)).fetchone()
+            failures = 1 + (int(row["failures"]) if row is not None else 0)
+            until = float(row["locked_until"]) if row is not None else 0.0
+            wait = float(lock_s(failures))
+            if wait > 0:
+                until = max(until, now + wait)
+            c.execute("INSERT INTO pin_lockout (scope, failures, locked_until) VALUES (?, ?, ?) "
+                      "ON CONFLICT (scope) DO UPDATE SET failures = excluded.failures, "
+                      "locked_until = excluded.locked_until", (scope, failures, until))
+            self._audit(c, "pin_wrong", scope, None, {"failures": failures,
+                                                      "locked_s": round(max(until - now, 0))})
+        return {"failures": failures, "locked_until": until}
+
+    def clear_pin_lockout(self, scope: str = "kiosk") -> None:
+        """Lift a PIN lock (staff, from the desktop)."""
+        with self._tx() as c:
+            c.execute("DELETE FROM pin_lockout WHERE scope = ?", (scope,))
+            self._audit(c, "clear", "pin_lockout", None, {"scope": scope})
+
     # -- listing and backup ------------------------------------------------------------------
 
     def summary(self) -> dict[str, Any]:
@@ -457,9 +676,10 @@ class Store:
         folder = self.folder / "backups" / dt.date.today().isoformat()
         if folder.exists() and not force:
             return None
+        for path in (folder.parent, folder, folder / "scans"):
+            private_folder(path)
         old = os.umask(0o077)
         try:
-            (folder / "scans").mkdir(parents=True, exist_ok=True)
             target = sqlite3.connect(folder / DB_NAME)
             with target:
                 self.conn.backup(target)

@@ -12,13 +12,18 @@ When both feet are present, the first one in the file is read.
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 from pathlib import Path
 
 import numpy as np
 
 from orthofit.errors import ScanFileError
+from orthofit.io.vendor import checks
 from orthofit.model import Recording, RecordingError
+
+logger = logging.getLogger(__name__)
 
 PITCH_MM = (7.62, 5.08)
 MARGIN = 2
@@ -39,10 +44,18 @@ def sniff_text(head: bytes, path: Path) -> bool:
 
 
 def read_text(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Recording:
-    """Read an older footscan text export: ``Frame N (t ms)`` then tab-separated rows (N)."""
+    """Read an older footscan text export: ``Frame N (t ms)`` then tab-separated rows (N).
+
+    The export has no end mark: a file that does not end with a line break was cut, and the
+    frame the cut fell in is dropped (``metadata["warning"]`` says so), the others are kept.
+    """
     text = Path(path).read_bytes().decode("latin-1")
     lines = text.splitlines()
-    frames, times, width = [], [], None
+    cut = bool(text) and not text.endswith(("\n", "\r"))
+    if cut:
+        lines = lines[:-1]  # the unfinished line: a value in it may be cut short
+    frames, times, width, starts = [], [], None, []
+    dropped = None
     i = 0
     while i < len(lines):
         m = _FRAME.match(lines[i].strip())
@@ -55,27 +68,46 @@ def read_text(path: Path, *, pitch_mm: object = None, rate_hz: object = None) ->
                 block.append([float(v) for v in lines[j].split("\t") if v.strip()])
             except ValueError:
                 raise ScanFileError(path, f"frame {m.group(1)}: a value is not a number",
-                                    line=j + 1) from None
+                                    "The export is garbled", line=j + 1) from None
             j += 1
         widths = {len(r) for r in block}
+        height = len(frames[0]) if frames else len(block)
+        if cut and j >= len(lines) and frames and \
+                (len(block) < height or not widths <= {width}):
+            dropped = m.group(1)  # the frame the file was cut in
+            break
         if not block or len(widths) != 1 or (width is not None and widths != {width}):
             raise ScanFileError(path, f"frame {m.group(1)} is not a rectangle of the same size "
-                                "as the others", line=i + 1)
+                                "as the others", "The export is garbled", line=i + 1)
         width = widths.pop()
-        if frames and len(block) != len(frames[0]):
+        if len(block) != height:
             raise ScanFileError(path, f"frame {m.group(1)} has {len(block)} rows, the first "
-                                f"had {len(frames[0])}", line=i + 1)
+                                f"had {height}", "The export is garbled", line=i + 1)
+        checks.size(path, len(frames) + 1, height, width, line=i + 1)
         frames.append(block)
-        times.append(float(m.group(2)) / 1000.0)
+        times.append(checks.number(path, m.group(2), f"frame {m.group(1)}'s time (ms)",
+                                   line=i + 1) / 1000.0)
+        starts.append(i + 1)
         i = j
     if not frames:
-        raise ScanFileError(path, "no 'Frame N (t ms)' block was found")
-    return _recording(path, np.asarray(frames, np.float64), times,
-                      {"file": Path(path).name, "format": "footscan-text",
-                       "units": "N per sensor"})
+        raise ScanFileError(path, "no complete 'Frame N (t ms)' block was found",
+                            "Export the roll-off again from footscan")
+    metadata: dict = {"source": {"file": Path(path).name, "format": "footscan-text",
+                                 "units": "N per sensor"}}
+    if cut:
+        metadata["source"]["truncated"] = True
+        metadata["source"]["dropped_frames"] = 0 if dropped is None else 1
+        lost = "" if dropped is None else f"; the unfinished frame {dropped} was dropped"
+        checks.add_warning(metadata, "the file does not end with a line break, so it was cut "
+                           f"short: {len(frames)} complete frame"
+                           f"{'s' if len(frames) > 1 else ''} read{lost}")
+    newtons = checks.pressures(path, np.asarray(frames, np.float64),
+                               line_of=lambda k: starts[k[0]] + 1 + k[1])
+    return _recording(path, newtons, times, metadata)
 
 
-def _recording(path: Path, newtons: np.ndarray, times: list[float], source: dict) -> Recording:
+def _recording(path: Path, newtons: np.ndarray, times: list[float],
+               metadata: dict) -> Recording:
     """The recording in kPa, with an empty margin around the foot's rectangle."""
     n, height, width = newtons.shape
     kpa = newtons / (PITCH_MM[0] * PITCH_MM[1]) * 1000.0
@@ -83,40 +115,66 @@ def _recording(path: Path, newtons: np.ndarray, times: list[float], source: dict
     padded[:, MARGIN:MARGIN + height, MARGIN:MARGIN + width] = kpa
     try:
         return Recording(padded, np.asarray(times), PITCH_MM, profile={"name": "footscan"},
-                         mode="walk", metadata={"source": source})
+                         mode="walk", metadata=metadata)
     except RecordingError as exc:
         raise ScanFileError(path, str(exc)) from exc
 
 
-def read(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Recording:
-    """Read the first foot of a footscan roll-off export."""
+def _open_sheet(path: Path):
+    """The workbook's first sheet; xlrd's diagnostics go to the log, never to stdout."""
     import xlrd  # only needed for this format
 
+    # xlrd prints "WARNING ***" lines on sys.stdout by default, which would break the
+    # one-object-per-line output of ``orthofit analyze --json``: they go to a buffer.
+    log = io.StringIO()
     try:
-        sheet = xlrd.open_workbook(str(path), on_demand=True).sheet_by_index(0)
-    except xlrd.XLRDError as exc:
-        raise ScanFileError(path, f"not a readable Excel 97 workbook ({exc})") from exc
+        book = xlrd.open_workbook(str(path), on_demand=True, logfile=log, verbosity=0)
+        try:
+            return book.sheet_by_index(0)
+        finally:
+            book.release_resources()
+    except Exception as exc:  # xlrd meets damage with whatever error it runs into
+        notes = [ln.strip() for ln in log.getvalue().splitlines() if ln.strip()]
+        logger.debug("xlrd could not read %s: %r; its log: %s", path, exc, notes)
+        detail = next((n for n in notes if "truncated" in n.lower()), None)
+        if detail is not None:
+            detail = re.sub(r"^WARNING\W*", "", detail).rstrip("!. ")
+        elif isinstance(exc, xlrd.XLRDError) and str(exc):
+            detail = str(exc)
+        else:
+            detail = "its internal structure is damaged"
+        raise ScanFileError(path, f"not a readable Excel 97 workbook ({detail})",
+                            "The file is truncated or damaged: copy or export it again from "
+                            "footscan") from None
+    finally:
+        if log.getvalue():
+            logger.debug("xlrd on %s: %s", path, log.getvalue().strip())
+
+
+def read(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Recording:
+    """Read the first foot of a footscan roll-off export."""
+    sheet = _open_sheet(path)
     col0 = sheet.col_values(0)
     title = str(col0[0]) if col0 else ""
     if "Roll off" not in title and "Roll Off" not in title:
         raise ScanFileError(path, "this workbook is not a footscan 'Dynamic Roll off' export",
                             line=1)
 
-    def number_after(label: str, start: int) -> float:
-        for i in range(start, min(start + 30, len(col0))):
+    def number_after(label: str, start: int, lo: int) -> int:
+        for i in range(start, min(start + 30, len(col0) - 1)):
             if str(col0[i]).strip().lower() == label.lower():
-                return float(col0[i + 1])
+                return checks.count(path, col0[i + 1], f"'{label}'", lo=lo, line=i + 2)
         raise ScanFileError(path, f"no '{label}' in the foot's header", line=start + 1)
 
     start = next((i for i, v in enumerate(col0) if str(v).endswith("foot data")), None)
     if start is None:
         raise ScanFileError(path, "no 'Right foot data' or 'Left foot data' section")
     side = str(col0[start]).split()[0].lower()
-    width = int(number_after("Rectangle width", start))
-    height = int(number_after("Rectangle height", start))
-    left = int(number_after("Rectangle left", start))
-    bottom = int(number_after("Rectangle bottom", start))
-    frames, times = [], []
+    width = number_after("Rectangle width", start, 1)
+    height = number_after("Rectangle height", start, 1)
+    left = number_after("Rectangle left", start, 0)
+    bottom = number_after("Rectangle bottom", start, 0)
+    frames, times, starts = [], [], []
     i = start
     n = len(col0)
     while i < n:
@@ -137,17 +195,23 @@ def read(path: Path, *, pitch_mm: object = None, rate_hz: object = None) -> Reco
             except (TypeError, ValueError):
                 raise ScanFileError(path, f"frame {m.group(1)}: a value is not a number",
                                     line=r + 1) from None
+            if len(row) != width:
+                raise ScanFileError(path, f"frame {m.group(1)}: a row has {len(row)} values, "
+                                    f"the rectangle is {width} wide", line=r + 1)
         frames.append(block)
-        times.append(float(m.group(2)) / 1000.0)
+        times.append(checks.number(path, m.group(2), f"frame {m.group(1)}'s time (ms)",
+                                   line=i + 1) / 1000.0)
+        starts.append(i + 1)
         i += 1 + height
     if not frames:
         raise ScanFileError(path, f"the {side} foot section holds no frame")
     # The sheet lists the rectangle's rows from the plate's bottom edge up (the rectangle is
     # placed by its bottom): flipped, the image is seen from above with the walk toward row 0,
     # and the sample's foot then reads as the right foot its header names.
-    newtons = np.asarray(frames, np.float64)[:, ::-1, :]
-    return _recording(path, newtons, times, {
+    newtons = checks.pressures(path, np.asarray(frames, np.float64),
+                               line_of=lambda k: starts[k[0]] + 1 + k[1])[:, ::-1, :]
+    return _recording(path, newtons, times, {"source": {
         "file": Path(path).name, "format": "footscan-xls", "side": side,
         "rectangle": {"left": left, "bottom": bottom, "width": width, "height": height},
-        "title": title, "patient": str(col0[1]), "date": str(col0[2]),
-        "units": "N per sensor"})
+        "title": title, "patient": str(col0[1]) if n > 1 else "",
+        "date": str(col0[2]) if n > 2 else "", "units": "N per sensor"}})

@@ -69,16 +69,20 @@ def parse_numbers(text: bytes, *, nan_token: bytes | None = None) -> np.ndarray:
     dot = ch == _DOT
     minus = (ch == _MINUS) & (rank == 0)
     nan = (ch == nan_code) if nan_code is not None else np.zeros(ch.size, bool)
-    bad = ~(digit | dot | minus | nan)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        t = int(tid[i])
-        end = starts[t + 1] if t + 1 < n_tokens else a.size
-        word = bytes(a[starts[t]:end]).split()[0] if end > starts[t] else b""
-        word = word.split(b",")[0].split(b"\t")[0]
-        raise NumberTextError(f"{word.decode('latin-1')!r} is not a number",
-                              int(offsets[starts[t]]))
     length = np.bincount(tid, minlength=n_tokens)
+    dots = np.bincount(tid[dot], minlength=n_tokens)
+    # A token is one number: at most one decimal point, and the no-value mark stands alone.
+    bad = ~(digit | dot | minus | nan) | (dots[tid] > 1) | (nan & (length[tid] > 1))
+
+    def not_a_number(t: int) -> NumberTextError:
+        end = int(starts[t + 1]) if t + 1 < n_tokens else a.size
+        word = bytes(a[starts[t]:end])
+        cut = next((k for k, c in enumerate(word) if _IS_SEP[c]), len(word))
+        return NumberTextError(f"{word[:cut][:40].decode('latin-1')!r} is not a number",
+                               int(offsets[starts[t]]))
+
+    if bad.any():
+        raise not_a_number(int(tid[int(np.flatnonzero(bad)[0])]))
     dot_rank = length.copy()
     dot_rank[tid[dot]] = rank[dot]
     sign_shift = np.zeros(n_tokens, np.int64)
@@ -88,16 +92,21 @@ def parse_numbers(text: bytes, *, nan_token: bytes | None = None) -> np.ndarray:
     d_tid = tid[digit]
     d_dot = dot_rank[d_tid]
     exponent = np.where(d_rank < d_dot, d_dot - d_rank - 1, d_dot - d_rank)
-    values = np.bincount(d_tid, weights=(ch[digit] - _DIGIT0) * _POW10[exponent + 30],
-                         minlength=n_tokens)
+    if exponent.size and exponent.max() > 30:
+        # More than 31 integer digits: no instrument writes that; the text is damaged.
+        t = int(d_tid[int(np.argmax(exponent))])
+        raise NumberTextError("a number of more than 31 digits", int(offsets[starts[t]]))
+    # Digits past the 30th decimal place weigh less than 1e-30: dropped, not wrapped around.
+    weight = np.where(exponent >= -30, _POW10[np.clip(exponent, -30, 30) + 30], 0.0)
+    values = np.bincount(d_tid, weights=(ch[digit] - _DIGIT0) * weight,
+                         minlength=n_tokens).astype(np.float64)
     values[sign_shift == 1] *= -1
     if nan.any():
         values[tid[nan]] = np.nan
     empty = np.bincount(d_tid, minlength=n_tokens) == 0
     empty[tid[nan]] = False
     if empty.any():
-        t = int(np.flatnonzero(empty)[0])
-        raise NumberTextError("a token without digits", int(offsets[starts[t]]))
+        raise not_a_number(int(np.flatnonzero(empty)[0]))
     return values
 
 
