@@ -8,7 +8,8 @@ of the bare ``numpy.frombuffer`` of the same payloads plus ``binascii.crc_hqx`` 
 Resynchronisation (issue: codec hardening): 616 kB of nothing but fake headers, one every 16
 bytes, each claiming a frame whose CRC never holds, decode at 5 MB/s or more whatever size the
 headers claim (the decoder before the fix read each claimed frame again for each header: 64 x
-64 claims took 0.8 s, 512 x 512 claims 6.8 s).
+64 claims took 0.8 s, 512 x 512 claims 6.8 s). The fixed-size binary profiles, fed only
+headers whose fields hold, decode at 1 MB/s or more (before: 20 kB/s with the Modbus CRC).
 """
 
 from __future__ import annotations
@@ -73,7 +74,30 @@ def main() -> int:
         which = "generic" if not profile.rows else f"{profile.rows} x {profile.cols}"
         print(f"{f'fake {rows} x {cols} headers, {which}':28s} {FAKE_BYTES / t / 1e6:7.1f} MB/s "
               f"(>= 5)  {t / t_noise:5.0f}x random bytes{'  ok' if good else '  OVER TARGET'}")
+    ok &= binary_resync(t_noise)
     return 0 if ok else 1
+
+
+def binary_resync(t_noise: float) -> bool:
+    """Sync-header binary profiles fed nothing but headers whose fixed fields hold.
+
+    Each such header is a candidate whose frame-sized CRC must be computed; before the fix the
+    Modbus CRC was a Python loop and every candidate was checked one by one: 100 kB took 5 s.
+    """
+    from orthofit.drivers.registry import make_codec
+    from orthofit.io.profiles import load_mat_profile
+
+    ok = True
+    for name, header in (("bbaa-modbus-16x16", "bbaa0002"), ("aacc-16x16", "aa010200")):
+        codec = make_codec(load_mat_profile(name))
+        one = bytes.fromhex(header)
+        crafted = one * (FAKE_BYTES // len(one))
+        t = best_of(lambda c=codec, d=crafted: c.decode(c.initial_state(), d), repeat=3)
+        good = FAKE_BYTES / t >= 1e6
+        ok &= good
+        print(f"{f'fake headers, {name}':28s} {FAKE_BYTES / t / 1e6:7.1f} MB/s "
+              f"(>= 1)  {t / t_noise:5.0f}x random bytes{'  ok' if good else '  OVER TARGET'}")
+    return ok
 
 
 if __name__ == "__main__":

@@ -95,7 +95,8 @@ def in_range(values: np.ndarray, max_count: float) -> bool:
 
 def count(stats: DecodeStats, **increments: int) -> DecodeStats:
     """Return ``stats`` with counters increased."""
-    return dataclasses.replace(stats, **{k: getattr(stats, k) + v for k, v in increments.items()})
+    changed = {k: getattr(stats, k) + v for k, v in increments.items() if v}
+    return dataclasses.replace(stats, **changed) if changed else stats
 
 
 def account_sequence(state: ParserState, seq: int, modulus: int) -> ParserState:

@@ -39,7 +39,6 @@ import dataclasses
 import numpy as np
 
 from orthofit.drivers.base import (
-    DecodeStats,
     ParserState,
     RawFrame,
     account_sequence,
@@ -138,64 +137,82 @@ class BinaryCodec:
                 width, self.checksum.endian)  # type: ignore[arg-type]
         return bytes(frame)
 
+    def _candidates(self, buf: bytes, last: int) -> list[int]:
+        """Offsets up to ``last`` where the sync and every ``expect`` field are in place."""
+        if last < 0:
+            return []
+        arr = np.frombuffer(buf, np.uint8)
+        ok = np.ones(last + 1, bool)
+        fixed = list(enumerate(self.sync))
+        size = self.frame_size
+        for f in self.fields:
+            if f.expect is not None:
+                off = f.offset if f.offset >= 0 else size + f.offset
+                fixed += [(off + j, b) for j, b in enumerate(f.expect.to_bytes(f.size, f.endian))]
+        for off, byte in fixed:
+            ok &= arr[off:off + last + 1] == byte
+        return np.flatnonzero(ok).tolist()
+
     def decode(self, state: ParserState, data: bytes) -> tuple[list[RawFrame], ParserState]:
         """Frames completed by ``data``; a bad field or checksum moves the search on one byte."""
         buf = state.pending + data if state.pending else bytes(data)
         n = len(buf)
         size = self.frame_size
+        if n < size and buf.startswith(self.sync):
+            # Still filling the frame found last time: nothing to search or count. A port read
+            # can return one byte at a time, so this path must cost next to nothing.
+            return [], dataclasses.replace(state, pending=buf)
         frames: list[RawFrame] = []
-        stats: DecodeStats = state.stats
+        crc_errors = bad = 0
         pos = 0
         sync = self.sync
-        while True:
-            start = buf.find(sync, pos)
-            if start < 0:
-                keep = min(len(sync) - 1, n - pos)
-                stats = count(stats, bytes_skipped=n - pos - keep)
-                pos = n - keep
-                break
-            stats = count(stats, bytes_skipped=start - pos)
-            pos = start
-            if n - pos < size:
-                break
+        if self.checksum is not None:
+            func, width = CHECKSUMS[self.checksum.algorithm]
+            lo, hi = self.checksum.covers
+            hi = hi if hi > 0 else size + hi
+            crc_off = self.checksum.offset if self.checksum.offset >= 0 \
+                else size + self.checksum.offset
+            crc_endian = self.checksum.endian
+        view = memoryview(buf)
+        # Every place a complete frame could start (the sync and each fixed field in place),
+        # found at once: a garbled stream may hold a candidate every few bytes, and checking
+        # them one by one in Python was most of the cost of resynchronising.
+        for start in self._candidates(buf, n - size):
+            if start < pos:
+                continue  # inside a frame already taken
             if self.checksum is None:
                 # Without a checksum, a sync inside the span means this frame was cut short.
-                inner = buf.find(sync, pos + 1, pos + size)
+                inner = buf.find(sync, start + 1, start + size)
                 if inner >= 0:
-                    stats = count(stats, bad_frames=1, bytes_skipped=inner - pos)
+                    bad += 1
                     pos = inner
                     continue
-            if any(f.expect is not None and _read(buf, pos, size, f, size, f.size) != f.expect
-                   for f in self.fields):
-                stats = count(stats, bytes_skipped=1)
-                pos += 1
-                continue
             if self.checksum is not None:
-                func, width = CHECKSUMS[self.checksum.algorithm]
-                lo, hi = self.checksum.covers
-                hi = hi if hi > 0 else size + hi
-                got = _read(buf, pos, size, self.checksum, size, width)
-                if func(memoryview(buf)[pos + lo:pos + hi]) != got:
-                    stats = count(stats, crc_errors=1, bytes_skipped=1)
-                    pos += 1
+                got = int.from_bytes(buf[start + crc_off:start + crc_off + width], crc_endian)
+                if func(view[start + lo:start + hi]) != got:
+                    crc_errors += 1
                     continue
             values = np.frombuffer(buf, dtype=self._dtype, count=self.rows * self.cols,
-                                   offset=pos + self.payload_offset)
+                                   offset=start + self.payload_offset)
             if self.max_count is not None and not in_range(values, self.max_count):
                 # An impossible sample: a garbled frame (or a false sync); search on from the
                 # next byte, as after a checksum error.
-                stats = count(stats, bad_frames=1, bytes_skipped=1)
-                pos += 1
+                bad += 1
                 continue
             grid = (values.reshape(self.rows, self.cols) if self.order == "row"
                     else values.reshape(self.cols, self.rows).T)
             seq = None
-            state = dataclasses.replace(state, stats=count(stats, frames=1))
+            state = dataclasses.replace(state, stats=count(state.stats, frames=1))
             for f in self.fields:
                 if f.name == "seq":
-                    seq = _read(buf, pos, size, f, size, f.size)
+                    seq = _read(buf, start, size, f, size, f.size)
                     state = account_sequence(state, seq, 1 << (8 * f.size))
-            stats = state.stats
             frames.append(RawFrame(np.ascontiguousarray(grid).astype(np.uint16), seq, None))
-            pos += size
+            pos = start + size
+        # What is left: from the first sync too near the end for a whole frame, else the last
+        # bytes that could be the start of a sync.
+        tail = buf.find(sync, max(pos, n - size + 1))
+        pos = tail if tail >= 0 else n - min(len(sync) - 1, n - pos)
+        skipped = pos - size * len(frames)
+        stats = count(state.stats, bytes_skipped=skipped, crc_errors=crc_errors, bad_frames=bad)
         return frames, dataclasses.replace(state, pending=buf[pos:], stats=stats)

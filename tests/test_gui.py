@@ -12,6 +12,7 @@ pytestqt = pytest.importorskip("pytestqt")
 from PyQt6.QtCore import Qt  # noqa: E402
 
 from orthofit.gui.app import MainWindow, demo_store  # noqa: E402
+from orthofit.gui.compare import VERDICT_COLOURS  # noqa: E402
 from orthofit.store import Store  # noqa: E402
 
 
@@ -145,7 +146,74 @@ def test_settings_are_stored_and_used(window, qtbot, tmp_path, monkeypatch):
     assert "Foot Clinic Nord" in text and "Alex Walker" in text
 
 
-def test_compare_two_visits(window):
+def test_compare_opens_on_the_demo_patients_two_visits(window):
+    from orthofit.report.comparison import MEASURES, compare
+
+    pid = window.store.search_patients("Archer")[0]["id"]
+    window.patients.show_patient(pid)
+    view = window.compare_view
+    window.tabs.setCurrentWidget(view)  # the comparison is worked out when it is shown
+    visits = window.store.visits(pid)
+    first = tuple(s["id"] for s in visits[0]["scans"])
+    assert len(visits) == 2 and len(first) == 2
+    # The first visit's two walks together against the second visit's walk.
+    assert view.before.currentData() == first
+    assert view.after.currentData() == (visits[1]["scans"][0]["id"],)
+    assert not view.warning.isVisibleTo(view)
+    table = view.table
+    assert table.rowCount() == len(MEASURES)
+    before, after = window.analyse_scans(first), window.analyse_scans(view.after.currentData())
+    changes = {(c.measure.label, c.side): c for c in compare(before, after)}
+    for r in range(table.rowCount()):
+        label = table.item(r, 0).text()
+        for col, side in ((3, "left"), (6, "right")):
+            change = changes[(label, side)]
+            item = table.item(r, col)
+            assert item.text().startswith(change.text("change"))
+            colour = item.background().color()
+            if change.verdict in ("better", "worse"):
+                assert f"({change.verdict})" in item.text()
+                assert colour == VERDICT_COLOURS[change.verdict]
+            else:
+                assert colour not in VERDICT_COLOURS.values()
+    arch = changes[("Arch index", "left")]
+    expected = after.foot("left").metrics["arch_index"] - before.foot("left").metrics["arch_index"]
+    assert arch.change == pytest.approx(expected)
+
+
+def test_compare_colours_changes_against_the_normal_range(window, monkeypatch):
+    from types import SimpleNamespace
+
+    def fake(mode, metrics):
+        foot = SimpleNamespace(metrics=metrics, stats={})
+        return SimpleNamespace(mode=mode, foot=lambda side: foot, recordings=[])
+
+    before = fake("walk", {"arch_index": 0.30, "peak_pressure_kpa": 690.0, "cpei": 20.0,
+                           "foot_length_mm": 250.0})
+    after = fake("walk", {"arch_index": 0.27, "peak_pressure_kpa": 720.0, "cpei": 25.0,
+                          "foot_length_mm": 251.0})
+    window.patients.show_patient(window.store.search_patients("Archer")[0]["id"])
+    view = window.compare_view
+    first = view.before.itemData(0)
+    view.analyse = lambda ids: before if tuple(ids) == tuple(first) else after
+    view.before.setCurrentIndex(0)
+    view.after.setCurrentIndex(view.after.count() - 1)
+    view.refresh()
+    rows = {view.table.item(r, 0).text(): r for r in range(view.table.rowCount())}
+
+    def cell(label, col=3):
+        item = view.table.item(rows[label], col)
+        return item.text(), item.background().color()
+
+    assert cell("Arch index") == ("-0.030 (better)", VERDICT_COLOURS["better"])
+    assert cell("Peak pressure") == ("+30 kPa (worse)", VERDICT_COLOURS["worse"])
+    text, colour = cell("CPEI")  # 20 -> 25 %: inside 14-28 % both times
+    assert text == "+5.0 %" and colour not in VERDICT_COLOURS.values()
+    assert cell("Arch index", 6)[0] == "-0.030 (better)"  # the same fake foot on the right
+    assert cell("Foot length") == ("+1 mm", cell("Mean pressure")[1])  # no range: no colour
+
+
+def test_compare_warns_when_a_walk_meets_a_standing_trial(window):
     from orthofit import load
 
     from conftest import SAMPLES
@@ -154,13 +222,36 @@ def test_compare_two_visits(window):
     vid = window.store.add_visit(pid, "2099-01-01")
     window.store.add_scan(load(SAMPLES / "static_flat.ofs"), visit_id=vid)
     window.patients.show_patient(pid)
-    table = window.compare_view.table
-    assert table.rowCount() == 8
-    before = window.analyse_scan(window.store.visits(pid)[0]["scans"][0]["id"])
-    after = window.analyse_scan(window.store.visits(pid)[1]["scans"][0]["id"])
-    change = after.foot("left").metrics["arch_index"] - before.foot("left").metrics["arch_index"]
-    assert table.item(0, 3).text() == f"{change:+.3f}"
-    assert change > 0.1  # the flat foot's scan came second
+    view = window.compare_view
+    window.tabs.setCurrentWidget(view)
+    assert len(view.before.currentData()) == 3  # the first visit's three walks together
+    assert view.warning.isVisibleTo(view)
+    text = view.warning.text()
+    assert "Before is a walk, after is a static (standing) trial" in text
+    assert "cannot be compared" in text and "peak pressure" in text
+    rows = {view.table.item(r, 0).text(): r for r in range(view.table.rowCount())}
+    arch = view.table.item(rows["Arch index"], 3)
+    assert arch.text() == "not comparable"
+    assert arch.background().color() not in VERDICT_COLOURS.values()
+    assert view.table.item(rows["Foot length"], 3).text().endswith(" mm")
+    # Two walks of the first visit compare without a warning.
+    view.after.setCurrentIndex(2)
+    assert view.after.currentData() != view.before.currentData()
+    assert not view.warning.isVisibleTo(view)
+
+
+def test_a_damaged_scan_is_a_message_in_the_comparison(window, monkeypatch):
+    from orthofit.store import StoreError
+
+    def broken(ids):
+        raise StoreError("scan 7: the file is damaged")
+
+    pid = window.store.search_patients("Archer")[0]["id"]
+    window.compare_view.analyse = broken
+    window.patients.show_patient(pid)
+    window.tabs.setCurrentWidget(window.compare_view)
+    assert "Cannot compare: scan 7: the file is damaged" in window.compare_view.note.text()
+    assert window.compare_view.table.rowCount() == 0
 
 
 def tcp_mat(port=0, **faults):
@@ -205,16 +296,16 @@ def test_analysis_maps_steps_and_masks(window):
     window.open_scan(window.store.visits(pid)[0]["scans"][0]["id"])
     view = window.analysis_view
     left = view.plots[0]
-    peak = left.image.image.copy()
+    peak = left.values.copy()
     view.kind.setCurrentIndex(2)  # contact time, in seconds
-    contact = left.image.image
+    contact = left.values
     assert contact.max() < 1.0 < peak.max()  # a step lasts ~0.65 s; pressures are hundreds
     view.masks.setChecked(True)
     assert len(left.mask_lines) >= 8
     assert view.step.maximum() == 5  # the left foot took five steps in the visit's 3 passes
     view.kind.setCurrentIndex(0)
     view.step.setValue(2)
-    second = left.image.image
+    second = left.values
     assert second.shape != peak.shape or not np.array_equal(second, peak)
 
 
@@ -266,3 +357,99 @@ def test_standing_trial_shows_balance(window):
     assert "Load left / right" in labels and "95 % ellipse area" in labels
     x, _ = window.analysis_view.plots[0].thirds.getData()
     assert x is not None and np.isnan(x).sum() == 2  # two thirds lines
+
+
+def test_the_pressure_scale_setting_is_checked_with_a_clear_message(window, monkeypatch):
+    from PyQt6.QtWidgets import QMessageBox
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    view = window.settings_view
+    assert view.scale_mode.currentIndex() == 0 and view.scale_max.text() == "800"
+    for typed, says in (("5000", "5000 kPa is not between 50 and 3000 kPa"),
+                        ("lots", "expected 'per trial' or a maximum in kPa"),
+                        ("", "type the top of the clinic's pressure scale in kPa")):
+        view.scale_max.setText(typed)
+        view.save()
+        assert says in warnings[-1]
+        assert window.store.settings()["pressure_scale"] == "800"  # nothing was saved
+    view.scale_max.setText("650 kPa")
+    view.contact.setPlainText("Foot Clinic Nord\nHarbour Street 4\n+49 40 123456")
+    view.save()
+    stored = window.store.settings()
+    assert stored["pressure_scale"] == "650"
+    assert stored["clinic_contact"] == "Foot Clinic Nord\nHarbour Street 4\n+49 40 123456"
+    assert window.scale.max_kpa == 650.0 and window.report_info()["pressure_scale"] == window.scale
+    view.scale_mode.setCurrentIndex(1)
+    assert not view.scale_max.isEnabled()
+    view.save()
+    assert window.store.settings()["pressure_scale"] == "per trial"
+    assert window.scale.max_kpa is None
+
+
+def test_a_bad_stored_scale_falls_back_with_a_message(qtbot, tmp_path):
+    store = demo_store(tmp_path / "store")
+    store.set_settings(pressure_scale="huge")
+    win = MainWindow(store)
+    qtbot.addWidget(win)
+    assert win.scale.max_kpa == 800.0
+    assert "using the clinic scale of 800 kPa" in win.statusBar().currentMessage()
+
+
+def test_weight_and_referrer_are_kept_and_checked(window, qtbot, monkeypatch):
+    from PyQt6.QtWidgets import QMessageBox
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    view = window.patients
+    qtbot.mouseClick(view.new, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(view.form.first, "Nora")
+    qtbot.keyClicks(view.form.last, "Newfoot")
+    qtbot.keyClicks(view.form.weight, "500")
+    qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
+    assert "weight 500 kg is not between 20 and 300 kg" in warnings[-1]
+    assert not window.store.search_patients("Newfoot")
+    view.form.weight.setText("72,5")  # a decimal comma as typed in much of Europe
+    qtbot.keyClicks(view.form.referrer, "Dr. Lind (GP)")
+    qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
+    stored = window.store.search_patients("Newfoot")[0]
+    assert stored["weight_kg"] == 72.5 and stored["referrer"] == "Dr. Lind (GP)"
+    view.show_patient(stored["id"])
+    assert view.form.weight.text() == "72.5" and view.form.referrer.text() == "Dr. Lind (GP)"
+    view.form.weight.clear()  # not known any more
+    qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
+    assert window.store.patient(stored["id"])["weight_kg"] is None
+
+
+def test_the_reports_get_the_patient_the_contact_and_the_scale(window, tmp_path):
+    from orthofit.report.scale import PressureScale
+
+    window.store.set_settings(clinic_contact="Harbour Street 4\n+49 40 123456")
+    pid = window.store.search_patients("Archer")[0]["id"]
+    window.patients.show_patient(pid)
+    window.open_scan(window.store.visits(pid)[0]["scans"][0]["id"])
+    info = window.report_info()
+    assert info["patient"] == {"name": "Robin Archer", "birth_date": "1976-11-23",
+                               "weight_kg": 91.0, "shoe_size": "44",
+                               "referrer": "Diabetes clinic", "conditions": ["diabetes"]}
+    assert info["clinic_contact"] == "Harbour Street 4\n+49 40 123456"
+    assert info["pressure_scale"] == PressureScale(800.0) and info["diabetic"] is True
+    assert info["patient_name"] == "Robin Archer"
+    walker = window.store.search_patients("Walker")[0]["id"]
+    window.patients.show_patient(walker)
+    window.open_scan(window.store.visits(walker)[0]["scans"][0]["id"])
+    info = window.report_info()
+    assert info["diabetic"] is False and "referrer" not in info["patient"]
+    paths = window.export_reports(str(tmp_path))
+    assert paths and paths[0].exists()
+
+
+def test_browsing_patients_does_not_analyse_until_the_comparison_is_shown(window):
+    calls = []
+    real = window.compare_view.analyse
+    window.compare_view.analyse = lambda ids: calls.append(ids) or real(ids)
+    for name in ("Archer", "Walker", "Archer"):
+        window.patients.show_patient(window.store.search_patients(name)[0]["id"])
+    assert calls == []
+    window.tabs.setCurrentWidget(window.compare_view)
+    assert len(calls) == 2 and window.compare_view.table.rowCount() > 0

@@ -336,3 +336,77 @@ def test_a_pin_of_the_older_rules_still_opens_and_staff_are_told_to_change_it(qt
         assert window.try_pin() is True  # the clinic is not locked out
     finally:
         close(window)
+
+
+# -- what the patient sees: the slip picture and the size of their feet --------------------------
+
+def test_the_slip_picture_shows_no_code_beside_the_typed_one(qtbot, door, monkeypatch):
+    import re
+
+    from PyQt6.QtGui import QPainter
+
+    drawn = []  # every text the kiosk's own pictures paint
+    paint_text = QPainter.drawText
+
+    def spy(painter, *args):
+        drawn.append(" ".join(a for a in args if isinstance(a, str)))
+        return paint_text(painter, *args)
+
+    monkeypatch.setattr(QPainter, "drawText", spy)
+    window = make_window(qtbot, door, emulated([("empty", 1.0)]), start=False)
+    try:
+        window.resize(1366, 768)
+        click(qtbot, button(window, "welcome", "Start"))
+        type_keys(qtbot, window, window.code_edit, "381907")
+        screen = window.screens["identify"]
+        drawn.clear()
+        screen.picture.repaint()
+        window.grab()  # everything on the screen painted now
+        assert screen.picture.kind == "card" and screen.picture.isVisible()
+        assert not any(re.search(r"\d", text) for text in drawn), drawn  # blanks, no digits
+        # Words on the screen quote no number a patient could take for a code; the only
+        # code-like digits are the ones typed.
+        words = [w.text() for w in screen.findChildren(QLabel) if w.isVisibleTo(screen)]
+        assert not [w for w in words if re.search(r"\d{2,}", w)]
+        fields = [w.text() for w in screen.findChildren(QLineEdit) if w.isVisibleTo(screen)]
+        assert [f for f in fields if re.search(r"\d", f)] == ["381907"]
+    finally:
+        close(window)
+
+
+def feet_rows(view):
+    """The rows of a mat view's picture that show the feet's black outline (pixels)."""
+    import numpy as np
+    from PyQt6.QtGui import QImage
+
+    image = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    ptr = image.constBits()
+    ptr.setsize(image.sizeInBytes())
+    rgb = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    dark = (rgb[:, : image.width(), :3] < 40).all(axis=2)
+    rows = np.nonzero(dark.any(axis=1))[0]
+    return (int(rows.min()), int(rows.max()) + 1) if rows.size else (0, 0)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768), (1024, 768)])
+def test_standing_feet_fill_about_half_the_screen_height(qtbot, door, size):
+    from orthofit.kiosk.flow import KIOSK_MAT
+
+    frames = patient_script([("stand", 1.0)])
+    frame = frames[len(frames) // 2]
+    window = make_window(qtbot, door, emulated([("empty", 1.0)]), start=False)
+    try:
+        window.resize(*size)
+        for name, view in (("step_on", window.step_view), ("scan", window.scan_view)):
+            window.show_screen(name)
+            view.show_kpa(frame, KIOSK_MAT.pitch_mm)
+            qtbot.waitUntil(lambda view=view: view.isVisible() and view.height() > 100)
+            top, bottom = feet_rows(view)
+            share = (bottom - top) / window.height()
+            assert 0.38 <= share <= 0.55, (name, size, share)
+            # The whole feet are in the picture: the view's part of the mat holds every
+            # loaded sensel.
+            r0, r1, c0, c1 = view.window_rc
+            assert (frame[r0:r1, c0:c1] > 5).sum() == (frame > 5).sum()
+    finally:
+        close(window)

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -154,3 +155,114 @@ def test_bad_rule_sets_are_explained(change, message):
     data = {"name": "t", "defaults": {k: {} for k in ELEMENT_KINDS}, **change}
     with pytest.raises(ProfileError, match=message):
         RuleSet.from_dict(data)
+
+
+# -- what the reasons say, and how often -------------------------------------------------------
+
+def test_a_flat_foot_has_its_own_arch_support_reason():
+    foot, _ = propose_foot(measures(arch_type="low", arch_index=0.31, pronation="pronated",
+                                    pronation_evidence="CPEI 9.0 %"), RULES)
+    arch, post = foot.elements["arch_support"], foot.elements["rearfoot_post"]
+    assert arch.values["height_mm"] == 18.0 and arch.reason.rule == "low-arch"
+    assert arch.reason.text != post.reason.text and arch.reason.source != post.reason.source
+    assert "arch index 0.310" in arch.reason.text and "Cavanagh & Rodgers 1987" in \
+        arch.reason.source
+    # A foot that rolls in over a normal arch gets the support for that reason, not the post's.
+    foot, _ = propose_foot(measures(pronation="pronated", pronation_evidence="CPEI 9.0 %"),
+                           RULES)
+    arch, post = foot.elements["arch_support"], foot.elements["rearfoot_post"]
+    assert arch.values["height_mm"] == 18.0 and arch.reason.rule == "pronated-arch"
+    assert arch.reason.text != post.reason.text and "arch support" in arch.reason.text
+    # An uncertain arch keeps the standard shell's support, as the note says.
+    foot, _ = propose_foot(measures(arch_type="uncertain", pronation="pronated"), RULES)
+    assert foot.elements["arch_support"].reason.rule == "baseline"
+
+
+def test_the_flat_visit_reasons_its_arch_from_the_arch_index():
+    for foot in propose(visit("flat"), RULES).feet:
+        arch, post = foot.elements["arch_support"], foot.elements["rearfoot_post"]
+        assert arch.reason.rule == "low-arch" and post.reason.rule == "pronated"
+        assert arch.reason.text != post.reason.text
+
+
+def every_sample_proposal():
+    """A proposal for each sample scan alone and each visit, with and without diabetes."""
+    analyses = [orthofit.analyze(orthofit.load(path)) for path in sorted(SAMPLES.glob("*.ofs"))]
+    analyses += [visit(kind) for kind in ("flat", "normal", "cavus")]
+    for analysis in analyses:
+        yield propose(analysis, RULES)
+        yield propose(analysis, RULES, diabetic=True, knee_oa=True)
+
+
+def proposal_words(proposal):
+    """Every text of a proposal that can reach a user."""
+    from orthofit.proposal.footnotes import footnotes
+
+    out = list(proposal.notes) + [n.text for n in footnotes(proposal)[0]]
+    for foot in proposal.feet:
+        for el in foot.elements.values():
+            out += [el.describe(), el.reason.text, el.reason.source, el.reason.evidence]
+    return out
+
+
+def test_no_internal_file_name_reaches_a_user():
+    assert ".md" not in RULES.description
+    seen = 0
+    for proposal in every_sample_proposal():
+        for text in proposal_words(proposal):
+            seen += 1
+            assert not re.search(r"\.md\b", text, re.IGNORECASE), text
+            assert "DOMAIN" not in text and "DESIGN" not in text, text
+    assert seen > 100
+
+
+def test_identical_reasons_share_one_footnote():
+    from orthofit.proposal.footnotes import footnotes
+    from orthofit.report.insole_blocks import proposal_blocks
+
+    for proposal in every_sample_proposal():
+        notes, refs = footnotes(proposal)
+        texts = [n.text for n in notes]
+        assert len(texts) == len(set(texts))  # each reason printed once
+        assert sorted(set(refs.values())) == list(range(1, len(notes) + 1))
+        baseline = [t for t in texts if t.startswith("No finding called for more than")]
+        assert len(baseline) <= 1
+        paras = [b.text for b in proposal_blocks(proposal)[1:]]
+        assert sum("No finding called for more than" in p for p in paras) == len(baseline)
+    # On the flat visit: seven elements of each foot keep the standard shell's values for one
+    # reason, the arch support and the post each have theirs, and both feet share every number.
+    notes, refs = footnotes(propose(visit("flat"), RULES))
+    assert len(notes) == 3 and all(n.sides == ("left", "right") for n in notes)
+    assert refs[("left", "arch_support")] != refs[("left", "rearfoot_post")]
+    assert refs[("left", "rearfoot_post")] == refs[("right", "heel_cup")]
+    assert [refs[("left", k)] for k in ELEMENT_KINDS].count(1) == 6
+
+
+def test_both_feet_quote_their_own_values_in_one_reason():
+    from orthofit.proposal.footnotes import footnotes, merge_sides
+
+    assert merge_sides("Peak 740 kPa under the hallux.", "Peak 739 kPa under the hallux.") == \
+        "Peak 740 kPa left, 739 kPa right under the hallux."
+    notes, _ = footnotes(propose(visit("flat"), RULES))
+    left = propose(visit("flat"), RULES).foot("left").elements["arch_support"].reason.text
+    arch = next(n.text for n in notes if n.text.startswith("Low arch"))
+    ai = re.search(r"arch index (\d\.\d+)", left).group(1)
+    assert f"arch index {ai} left, " in arch and " right)" in arch
+
+
+def test_a_changed_element_keeps_its_own_footnote():
+    from orthofit.proposal.footnotes import footnotes
+
+    p = override(propose(visit("flat"), RULES), "left", "rearfoot_post", degrees=6.5)
+    notes, refs = footnotes(p)
+    changed = notes[refs[("left", "rearfoot_post")] - 1]
+    assert changed.sides == ("left",)
+    assert changed.text.startswith("Rearfoot post proposed as medial, 5\N{DEGREE SIGN}: ")
+    assert changed.text.endswith("Changed by the clinician to medial, 6.5\N{DEGREE SIGN}.")
+    assert refs[("right", "rearfoot_post")] != refs[("left", "rearfoot_post")]
+
+
+def test_override_can_set_a_post_side():
+    p = propose(visit("flat"), RULES)
+    q = override(p, "left", "rearfoot_post", side="lateral")
+    assert q.foot("left").elements["rearfoot_post"].values["side"] == "lateral"

@@ -323,3 +323,73 @@ def test_the_pin_lockout_is_kept_and_grows(tmp_path):
     assert store.record_pin_attempt(True) == {"failures": 0, "locked_until": 0.0}
     assert store.pin_lockout()["failures"] == 0
     assert [a["action"] for a in store.audit_trail()].count("pin_wrong") == 12
+
+
+def test_an_older_store_gains_weight_and_referrer_and_keeps_its_patients(tmp_path):
+    folder = tmp_path / "v5"
+    folder.mkdir()
+    conn = sqlite3.connect(folder / "orthofit.sqlite3")
+    for number in range(5):  # the store as the release before weight and referrer wrote it
+        conn.executescript(MIGRATIONS[number])
+        conn.execute(f"PRAGMA user_version = {number + 1}")
+    conn.execute("INSERT INTO patients (first_name, last_name, birth_date, sex, shoe_size, "
+                 "activity, conditions, notes, created, updated) VALUES ('Ada', 'Old', "
+                 "'1950-02-03', 'female', '38', 'low', '[\"diabetes\"]', 'left hallux', "
+                 "'x', 'y')")
+    conn.execute("INSERT INTO settings (key, value) VALUES ('clinic_name', 'Nord')")
+    conn.commit()
+    conn.close()
+    store = Store(folder)
+    assert store.version == VERSION == 6
+    ada = store.search_patients("Old")[0]
+    assert {k: ada[k] for k in ("first_name", "birth_date", "sex", "shoe_size", "activity",
+                                "conditions", "notes", "created", "updated")} == {
+        "first_name": "Ada", "birth_date": "1950-02-03", "sex": "female", "shoe_size": "38",
+        "activity": "low", "conditions": ["diabetes"], "notes": "left hallux", "created": "x",
+        "updated": "y"}
+    assert ada["weight_kg"] is None and ada["referrer"] is None
+    store.update_patient(ada["id"], weight_kg="61.5", referrer="Dr. Lind")
+    again = store.patient(ada["id"])
+    assert again["weight_kg"] == 61.5 and again["referrer"] == "Dr. Lind"
+    settings = store.settings()
+    assert settings["clinic_name"] == "Nord"  # kept
+    assert settings["pressure_scale"] == "800" and settings["clinic_contact"] == ""  # defaults
+
+
+@pytest.mark.parametrize("weight, says", [
+    (500, "weight 500 kg is not between 20 and 300 kg"),
+    (19.9, "weight 19.9 kg is not between 20 and 300 kg"),
+    ("heavy", "weight 'heavy': expected a number of kilograms"),
+    (float("nan"), "weight nan kg is not between 20 and 300 kg"),
+])
+def test_a_weight_outside_20_to_300_kg_is_refused(tmp_path, weight, says):
+    store = Store(tmp_path / "s")
+    with pytest.raises(StoreError) as caught:
+        store.add_patient("Bo", "Heavy", weight_kg=weight)
+    assert str(caught.value) == says
+    pid = store.add_patient("Bo", "Light", weight_kg=20, referrer="")
+    assert store.patient(pid)["weight_kg"] == 20.0
+    with pytest.raises(StoreError, match="not between 20 and 300"):
+        store.update_patient(pid, weight_kg=301)
+    assert store.patient(pid)["weight_kg"] == 20.0  # unchanged
+
+
+def test_scale_and_contact_settings(tmp_path):
+    store = Store(tmp_path / "s")
+    store.set_settings(pressure_scale="per trial", clinic_contact="Harbour St 4\n040 123")
+    assert store.settings()["pressure_scale"] == "per trial"
+    assert store.settings()["clinic_contact"] == "Harbour St 4\n040 123"
+
+
+def test_a_scan_can_be_dated_to_its_visit(tmp_path):
+    import datetime as dt
+
+    store = Store(tmp_path / "s")
+    pid = store.add_patient("Ada", "Early")
+    vid = store.add_visit(pid, "2024-03-01")
+    taken = dt.datetime(2024, 3, 1, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    sid = store.add_scan(small_recording(), visit_id=vid, recorded=taken)
+    assert store.visits(pid)[0]["scans"][0]["recorded"] == "2024-03-01T09:30:00+00:00"
+    assert sid == store.visits(pid)[0]["scans"][0]["id"]
+    with pytest.raises(StoreError, match="time zone"):
+        store.add_scan(small_recording(2.0), visit_id=vid, recorded=dt.datetime(2024, 3, 1))

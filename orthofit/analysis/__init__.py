@@ -3,7 +3,8 @@
 Entry point: :func:`analyze_recording`. The modules hold one concern each: ``segment`` (feet in
 space and time), ``cop`` (force and centre of pressure), ``footprint`` (axis, toe line, arch
 index, Chippaux-Smirak, Staheli), ``masks`` (anatomical regions), ``gait`` (CPEI, stance phases),
-``balance`` (sway), ``classify`` (cut-offs) and ``pipeline`` (all of it together).
+``spatiotemporal`` (step, stride, cadence, speed, foot progression angle), ``balance`` (sway and
+stabilogram), ``classify`` (cut-offs) and ``pipeline`` (all of it together).
 """
 
 from orthofit.analysis.classify import Thresholds

@@ -1,9 +1,10 @@
 """Analysis of insoles known only as a list of sensors (pedar): what pressures alone allow.
 
 Each row of the recording is one insole, each column one sensor; the file does not say where
-the sensors are. Steps (contact intervals), stance times, peak and mean pressure and the
-highest pressure-time integral can be measured; everything that needs the sensors' positions
-(footprint indices, COP and CPEI, regions, balance) cannot, and the result says so.
+the sensors are. Steps (contact intervals), stance times, step and stride times and cadence,
+peak and mean pressure and the highest pressure-time integral can be measured; everything that
+needs the sensors' positions (footprint indices, COP and CPEI, regions, balance, step length)
+cannot, and the result says so.
 """
 
 from __future__ import annotations
@@ -15,8 +16,16 @@ import numpy as np
 
 from orthofit.analysis.classify import Thresholds
 from orthofit.analysis.gait import frame_durations_s
-from orthofit.analysis.pipeline import STEP_SCALARS, Analysis, FootResult, StepResult, _r
+from orthofit.analysis.pipeline import (
+    STEP_SCALARS,
+    Analysis,
+    FootResult,
+    StepResult,
+    _mark_passes,
+    _r,
+)
 from orthofit.analysis.segment import Contact, _contact_intervals
+from orthofit.analysis.spatiotemporal import STEP_KEYS, cut_by_recording, foot_gait, mark_gait
 from orthofit.model import Recording
 
 CANNOT = ("sensor layout without sensor positions in the file: arch index, Chippaux-Smirak, "
@@ -52,23 +61,37 @@ def analyze_layout(rec: Recording, th: Thresholds) -> Analysis:
             }
             mask = np.ones((1, rec.shape[1]), bool)
             contact = Contact(mask, (row, row + 1, 0, rec.shape[1]), (t0, t1), False)
+            # Summed pressure stands in for force (the sensors' areas are not in the file).
+            ic_seen, toe_off_seen = cut_by_recording(v.sum(axis=1), (t0, t1), rec.n_frames)
+            if not (ic_seen and toe_off_seen):
+                metrics["stance_time_s"] = None
             step = StepResult(len(steps), side, False, [CANNOT], (t0, t1), rec.times_s[t0:t1],
                               np.full(t1 - t0, np.nan), np.full((t1 - t0, 2), np.nan),
-                              metrics, {}, {}, contact, None)
+                              metrics, {}, {}, contact, None, ic_seen=ic_seen,
+                              toe_off_seen=toe_off_seen)
             foot_steps.append(step)
             steps.append(step)
+        feet.append((side, foot_steps))
+    _mark_passes(steps, rec.times_s, rec.pitch_mm, in_shoe=True)
+    facts = mark_gait(steps, in_shoe=True, timing_only=True)
+    results = []
+    for side, foot_steps in feet:
         agg = {k: None for k in STEP_SCALARS}
-        for key in ("peak_pressure_kpa", "mean_pressure_kpa", "stance_time_s"):
-            vals = [s.metrics[key] for s in foot_steps if np.isfinite(s.metrics[key])]
+        for key in ("peak_pressure_kpa", "mean_pressure_kpa", "stance_time_s", *STEP_KEYS):
+            vals = [v for s in foot_steps if (v := s.metrics.get(key)) is not None
+                    and np.isfinite(v)]
             agg[key] = float(statistics.median(vals)) if vals else None
         agg["pti_max_kpa_s"] = max((s.metrics["pti_max_kpa_s"] for s in foot_steps),
                                    default=None)
-        feet.append(FootResult(side, foot_steps, agg, {}, {
+        results.append(FootResult(side, foot_steps, agg, {}, {
             "arch_type": None, "arch_borderline": False, "pronation": None,
             "pronation_borderline": False, "pronation_basis": None}, [CANNOT]))
+    gait, notes = foot_gait(results, [facts], timing_only=True) if rec.mode == "walk" \
+        else (None, [])
     return Analysis(
         mode=rec.mode, threshold_kpa=threshold, thresholds=th, facing=np.array([0.0, -1.0]),
-        feet=feet, steps=steps, balance=None, asymmetry={"flags": []},
+        feet=results, steps=steps, balance=None, asymmetry={"flags": []}, gait=gait,
+        gait_notes=notes,
         warnings=[CANNOT], recording={
             "frames": rec.n_frames, "rows": rec.shape[0], "cols": rec.shape[1],
             "pitch_mm": list(rec.pitch_mm), "rate_hz": rec.rate_hz,

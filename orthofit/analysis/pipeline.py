@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from orthofit.analysis.balance import sway
+from orthofit.analysis.balance import stabilogram, sway_measures, sway_path
 from orthofit.analysis.classify import INTERVAL_METHOD, MIN_STEPS, Thresholds, classify_values
 from orthofit.analysis.cop import masked_force_and_cop
 from orthofit.analysis.footprint import Footprint, footprint
@@ -21,6 +21,7 @@ from orthofit.analysis.gait import (
 )
 from orthofit.analysis.masks import MASK_NAMES, assign_masks, balance_pct, mask_loads
 from orthofit.analysis.segment import Contact, find_contacts, noise_threshold_kpa
+from orthofit.analysis.spatiotemporal import cut_by_recording, foot_gait, mark_gait, toe_out_deg
 from orthofit.errors import OrthofitError
 from orthofit.model import Recording
 
@@ -30,7 +31,13 @@ STEP_SCALARS = (
     "toeless_length_mm", "foot_width_mm", "contact_area_cm2", "peak_pressure_kpa",
     "mean_pressure_kpa", "max_force_n", "stance_time_s", "cop_velocity_mm_s", "medial_pct",
     "forefoot_medial_pct", "progression_angle_deg",
+    # Step and stride of a walk (orthofit.analysis.spatiotemporal; None when standing).
+    "step_length_mm", "step_time_s", "stride_length_mm", "stride_time_s", "speed_m_s",
 )
+
+#: Roll-off phases of a walking step in % of stance (``StepResult.phases``), aggregated per foot
+#: as the other step measures (medians; they need not add up to 100 %).
+PHASE_SCALARS = ("initial_contact_pct", "forefoot_contact_pct", "foot_flat_pct", "push_off_pct")
 
 
 #: Frames whose force is below this fraction of the contact's peak force get no COP.
@@ -61,6 +68,12 @@ class StepResult:
     #: Whether the step counts in its foot's figures (complete, and not left out as the first
     #: or last step of a pass).
     used: bool = True
+    #: Which pass over the mat of its trial the step belongs to (0, 1, ... in time order).
+    pass_index: int = 0
+    #: Whether the recording shows the step's initial contact and its toe off (a recording that
+    #: starts or ends in mid-stance cuts the step: its timing is unknown).
+    ic_seen: bool = True
+    toe_off_seen: bool = True
 
     def to_dict(self, *, series: bool = True) -> dict[str, Any]:
         """JSON-ready dict; ``series`` adds the force curve and COP path per frame."""
@@ -138,6 +151,11 @@ class Analysis:
     the steps of every trial (each knows its ``trial``), ``trials`` describes each recording,
     ``recording`` the first one, and ``recordings`` keeps the recordings themselves (for
     pictures; not part of the JSON).
+
+    A walk's ``gait`` holds each foot's step and stride parameters (see
+    :mod:`orthofit.analysis.spatiotemporal`; None for standing trials), and ``gait_notes`` says
+    why any of them could not be measured. A standing trial's ``balance`` holds the load shares,
+    the sway measures and its ``stabilogram`` (:func:`orthofit.analysis.balance.stabilogram`).
     """
 
     mode: str
@@ -152,6 +170,8 @@ class Analysis:
     recording: dict[str, Any]
     trials: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     recordings: list[Recording] = dataclasses.field(default_factory=list, repr=False)
+    gait: dict[str, dict[str, Any]] | None = None
+    gait_notes: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def combined(self) -> bool:
@@ -167,7 +187,11 @@ class Analysis:
         return next((f for f in self.feet if f.side == side), None)
 
     def to_dict(self, *, series: bool = True) -> dict[str, Any]:
-        """The analysis as JSON-ready data (``feet`` ordered left to right)."""
+        """The analysis as JSON-ready data (``feet`` ordered left to right).
+
+        ``series`` adds the per-frame series: each step's force and COP, and the stabilogram's
+        trace (its ellipse is always there).
+        """
         return {
             "mode": self.mode,
             "recording": self.recording,
@@ -175,12 +199,46 @@ class Analysis:
             "thresholds": self.thresholds.name,
             "feet": [f.to_dict(series=series) for f in self.feet],
             "unassigned_steps": [s.to_dict(series=series) for s in self.steps if s.side is None],
-            "balance": None if self.balance is None else {k: _r(v) if not isinstance(v, dict)
-                                                          else v for k, v in self.balance.items()},
+            "balance": _balance_json(self.balance, series=series),
+            "gait": None if self.gait is None else {
+                side: {k: _r(v, GAIT_DIGITS.get(k, 4)) for k, v in g.items()}
+                for side, g in self.gait.items()},
+            "gait_notes": list(self.gait_notes),
             "asymmetry": self.asymmetry,
             "warnings": list(self.warnings),
             "trials": [dict(t) for t in self.trials],
         }
+
+
+#: Decimals of the gait parameters in the JSON (mm to 0.1, s to the ms, speed to the mm/s).
+GAIT_DIGITS = {"stance_time_s": 3, "step_time_s": 3, "stride_time_s": 3, "step_length_mm": 1,
+               "stride_length_mm": 1, "cadence_steps_min": 1, "speed_m_s": 3,
+               "progression_angle_deg": 1}
+
+
+def _balance_json(balance: dict[str, Any] | None, *, series: bool) -> dict[str, Any] | None:
+    """The balance dict for JSON: figures rounded, the stabilogram trace to 0.01 mm."""
+    if balance is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in balance.items():
+        if key != "stabilogram" or value is None:
+            out[key] = _r(value) if not isinstance(value, dict) else value
+            continue
+        ell = value["ellipse"]
+        out[key] = {
+            "n_points": len(value["x_mm"]), "trials": value.get("trials", 1),
+            "ellipse": None if ell is None else {
+                # A centre a rounding error from 0 must not print as -0.0.
+                "centre_mm": [_r(v, 3) + 0.0 for v in ell["centre_mm"]],
+                "semi_axes_mm": [_r(v, 3) for v in ell["semi_axes_mm"]],
+                "angle_deg": _r(ell["angle_deg"], 2), "area_mm2": _r(ell["area_mm2"], 2)},
+        }
+        if series:
+            out[key]["x_mm"] = [_r(float(v), 2) for v in value["x_mm"]]
+            out[key]["y_mm"] = [_r(float(v), 2) for v in value["y_mm"]]
+            out[key]["trial_starts"] = list(value.get("trial_starts", [0]))
+    return out
 
 
 def _r(value: Any, digits: int = 4) -> Any:
@@ -302,7 +360,6 @@ def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing
     loads = mask_loads(values, mask_idx, rec.sensel_area_mm2, held)
     bal = balance_pct(loads)
     cop_uw = fp.to_foot(cop)
-    heading = np.degrees(np.arctan2(fp.axis[0], -fp.axis[1]))
     metrics.update({
         "arch_index": fp.arch_index,
         "chippaux_smirak_pct": fp.chippaux_smirak_pct,
@@ -313,54 +370,74 @@ def _step(index: int, contact: Contact, rec: Recording, threshold: float, facing
         "foot_width_mm": fp.forefoot_width_mm,
         "medial_pct": bal["medial_pct"],
         "forefoot_medial_pct": bal["forefoot_medial_pct"],
-        "progression_angle_deg": float(heading),
+        # Toe-out: needs the settled side and, in a walk, the direction of the pass (_trial).
+        "progression_angle_deg": None,
     })
     if dynamic and metrics["cpei"] is None:
         flags.append("cpei: the COP path does not reach two thirds of the foot length")
     if fp.toe_line is None:
         flags.append("no_toes: no toe prints were found; the arch index uses the whole print")
     phases: dict[str, Any] = {}
+    seen = (True, True)
     if dynamic:
         per_mask = np.stack([values[:, mask_idx == i].sum(axis=1) for i in range(len(MASK_NAMES))],
                             axis=1) * rec.sensel_area_mm2 * 1e-3
         heel = per_mask[:, :2].sum(axis=1)
         mets = per_mask[:, 3:8]
         phases = stance_phases(times, heel, mets, stance_s=float(held.sum()))
+        seen = cut_by_recording(force, contact.frames, rec.n_frames)
+        if not all(seen):
+            # Stance and its phases are fractions of a stance the recording does not hold.
+            flags.append("cut: the recording " + ("starts" if not seen[0] else "ends")
+                         + " during this step: its stance time and phases are not known")
+            metrics["stance_time_s"] = None
+            phases.update({k: None for k in PHASE_SCALARS})
     return StepResult(index, fp.side, True, flags, contact.frames, times, force, cop, metrics,
-                      loads, phases, contact, fp)
+                      loads, phases, contact, fp, ic_seen=seen[0], toe_off_seen=seen[1])
 
 
-#: A step after this many seconds of empty mat, or landing this far behind the one before (a
-#: turn), starts a new pass over the mat.
+#: A step after this many seconds of empty mat, or landing this far behind the one before once
+#: the pass has travelled twice as far (a turn), starts a new pass over the mat.
 PASS_GAP_S = 1.0
 PASS_TURN_MM = 150.0
 
 
-def _mark_passes(steps: list[StepResult], times_s: np.ndarray, facing: np.ndarray,
-                 pitch_mm: tuple[float, float]) -> None:
-    """Mark each step's place in its pass (first, middle, last, only).
+def _mark_passes(steps: list[StepResult], times_s: np.ndarray, pitch_mm: tuple[float, float],
+                 *, in_shoe: bool = False) -> None:
+    """Mark each step's pass (``pass_index``) and place in it (first, middle, last, only).
 
     A pass is a walk over the mat in one direction: it ends when the mat stays empty for
-    :data:`PASS_GAP_S` or the next step lands well behind the last (the person turned). In a
-    pass of three or more contacts the first is gait initiation and the last termination.
+    :data:`PASS_GAP_S` or the next step lands well behind the last, against the way the pass
+    has been going (the person turned). The way is the pass's own, from its first step to its
+    last: a walk back over the mat is a pass too, and feet stepping in place (which move
+    sideways only, less than twice :data:`PASS_TURN_MM`) never turn. An in-shoe sensor's
+    prints stay where the insole is: only the time gap counts. In a pass of three or more
+    contacts the first is gait initiation and the last termination.
     """
     order = sorted(steps, key=lambda s: s.frames[0])
     passes: list[list[StepResult]] = []
+    starts: list[np.ndarray] = []
     last_end = -np.inf
-    last_pos = None
+    last_pos = np.zeros(2)
     for s in order:
         r0, r1, c0, c1 = s.contact.box
-        pos = float(np.array([(c0 + c1) / 2 * pitch_mm[1], (r0 + r1) / 2 * pitch_mm[0]])
-                    @ facing)
+        pos = np.array([(c0 + c1) / 2 * pitch_mm[1], (r0 + r1) / 2 * pitch_mm[0]])
         start = float(times_s[s.frames[0]])
-        turned = last_pos is not None and pos < last_pos - PASS_TURN_MM
+        turned = False
+        if passes and not in_shoe:
+            way = last_pos - starts[-1]
+            travel = float(np.hypot(*way))
+            turned = travel >= 2 * PASS_TURN_MM and \
+                float((pos - last_pos) @ way) / travel < -PASS_TURN_MM
         if not passes or start - last_end >= PASS_GAP_S or turned:
             passes.append([])
+            starts.append(pos)
         passes[-1].append(s)
         last_end = max(last_end, float(times_s[s.frames[1] - 1]))
         last_pos = pos
-    for group in passes:
+    for k, group in enumerate(passes):
         for i, s in enumerate(group):
+            s.pass_index = k
             if len(group) < 3:
                 s.pass_position = "only"
             else:
@@ -406,8 +483,9 @@ def _aggregate(side: str, steps: list[StepResult], th: Thresholds, standing: boo
     used = [s for s in complete if s.used]
     metrics: dict[str, Any] = {}
     stats: dict[str, dict[str, Any]] = {}
-    for key in STEP_SCALARS:
-        vals = [s.metrics.get(key) for s in used if s.metrics.get(key) is not None]
+    for key in STEP_SCALARS + PHASE_SCALARS:
+        source = "phases" if key in PHASE_SCALARS else "metrics"
+        vals = [v for s in used if (v := getattr(s, source).get(key)) is not None]
         if vals:
             stats[key] = _stats(vals, standing=standing)
             metrics[key] = stats[key]["mean" if standing else "median"]
@@ -443,8 +521,12 @@ def _aggregate(side: str, steps: list[StepResult], th: Thresholds, standing: boo
 
 
 def _standing_balance(rec: Recording, steps: list[StepResult], facing: np.ndarray,
-                      lowpass_hz: float) -> dict:
-    """Load shares and sway of a standing trial from the feet's own sensels."""
+                      lowpass_hz: float) -> tuple[dict, np.ndarray | None]:
+    """Load shares, sway and stabilogram of a standing trial from the feet's own sensels.
+
+    Returns the balance dict and the body's sway path (medio-lateral, antero-posterior mm,
+    evenly sampled and filtered; None when too short) for pooling trials.
+    """
     frames = rec.frames
     t = rec.n_frames
     forces = {}
@@ -487,8 +569,10 @@ def _standing_balance(rec: Recording, steps: list[StepResult], facing: np.ndarra
         "mean_force_n": grand / float(held.sum()),
     }
     out["rear_pct"] = None if out["fore_pct"] is None else 100.0 - out["fore_pct"]
-    out.update(sway(rec.times_s, body, facing, lowpass_hz or None))
-    return out
+    path = sway_path(rec.times_s, body, facing, lowpass_hz or None)
+    out.update(sway_measures(path))
+    out["stabilogram"] = stabilogram([path[1]]) if path is not None else None
+    return out, None if path is None else path[1]
 
 
 def _asymmetry(feet: list[FootResult], balance: dict | None, th: Thresholds) -> dict:
@@ -539,6 +623,10 @@ class _Trial:
     balance: dict[str, Any] | None
     warnings: list[str]
     recording: dict[str, Any]
+    #: What the walk lets the gait parameters see (spatiotemporal.mark_gait), None standing.
+    gait_facts: dict[str, int] | None = None
+    #: The body's sway path of a standing trial (ML, AP mm), for a stabilogram of all trials.
+    sway_ml_ap_mm: np.ndarray | None = None
 
 
 def recording_threshold_kpa(rec: Recording, th: Thresholds) -> float:
@@ -583,31 +671,47 @@ def _trial(rec: Recording, th: Thresholds, threshold: float, index: int) -> _Tri
     for s in steps:
         s.trial = index
     _assign_sides(steps, mode, facing)
+    facts = None
     if mode == "walk":
-        _mark_passes(steps, rec.times_s, facing, rec.pitch_mm)
+        _mark_passes(steps, rec.times_s, rec.pitch_mm, in_shoe=in_shoe)
+        facts = mark_gait(steps, in_shoe=in_shoe)
+    else:
+        for s in steps:
+            if s.footprint is not None and s.side is not None:
+                s.metrics["progression_angle_deg"] = toe_out_deg(s.footprint.axis, s.side,
+                                                                 facing)
     for s in steps:
         s.used = s.complete
         if not s.complete and s.flags and s.flags[0].startswith("off_edge"):
             warnings.append(f"step {s.index}: part of the foot is off the mat (not analysed)")
     standing = mode in ("static", "balance") and steps
-    balance = _standing_balance(rec, steps, facing, th.sway_lowpass_hz) if standing else None
+    balance, sway_ml_ap = _standing_balance(rec, steps, facing, th.sway_lowpass_hz) \
+        if standing else (None, None)
     return _Trial(mode, threshold, facing, steps, balance, warnings, {
         "frames": rec.n_frames, "rows": rec.shape[0], "cols": rec.shape[1],
         "pitch_mm": list(rec.pitch_mm), "rate_hz": rec.rate_hz,
         "duration_s": _r(rec.duration_s), "profile": rec.profile.get("name"),
-    })
+    }, facts, sway_ml_ap)
 
 
-def _mean_balance(balances: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The mean of each balance figure over standing trials (None where no trial has it)."""
+def _mean_balance(balances: list[dict[str, Any]],
+                  paths: list[np.ndarray]) -> dict[str, Any] | None:
+    """The mean of each balance figure over standing trials (None where no trial has it).
+
+    The stabilogram of several trials pools their sway paths (``paths``), each about its own
+    mean (:func:`orthofit.analysis.balance.stabilogram`).
+    """
     if not balances:
         return None
     if len(balances) == 1:
         return balances[0]
     out: dict[str, Any] = {}
     for key in balances[0]:
+        if key == "stabilogram":
+            continue
         vals = [b.get(key) for b in balances if isinstance(b.get(key), int | float)]
         out[key] = float(np.mean(vals)) if vals else None
+    out["stabilogram"] = stabilogram(paths) if paths else None
     return out
 
 
@@ -620,9 +724,10 @@ def analyze_trials(recordings: list[Recording] | tuple[Recording, ...],
     when at least :data:`~orthofit.analysis.classify.MIN_STEPS` others remain (gait initiation
     and termination are not typical steps; the foot's ``notes`` say so). Each measure is the
     median with its spread in ``stats``; a class is stated only where the steps support it
-    (:func:`~orthofit.analysis.classify.classify_values`). Standing (static and balance)
-    trials: the mean of the trials. Each recording is read once; trials from the same mat
-    share one noise threshold.
+    (:func:`~orthofit.analysis.classify.classify_values`). Step and stride parameters
+    (``gait``) join steps of one pass of one trial only. Standing (static and balance)
+    trials: the mean of the trials; the stabilogram pools every trial's sway. Each recording
+    is read once; trials from the same mat share one noise threshold.
 
     Parameters
     ----------
@@ -680,7 +785,11 @@ def analyze_trials(recordings: list[Recording] | tuple[Recording, ...],
         warnings += [f"{name}: {w}" if len(trials) > 1 else w for w in t.warnings]
     feet = [_aggregate(side, [s for s in steps if s.side == side], th, standing)
             for side in ("left", "right") if any(s.side == side for s in steps)]
-    balance = _mean_balance([t.balance for t in trials if t.balance is not None])
+    balance = _mean_balance([t.balance for t in trials if t.balance is not None],
+                            [t.sway_ml_ap_mm for t in trials if t.sway_ml_ap_mm is not None])
+    gait, gait_notes = None, []
+    if mode == "walk":
+        gait, gait_notes = foot_gait(feet, [t.gait_facts for t in trials if t.gait_facts])
     described = []
     for name, t in zip(names, trials, strict=True):
         described.append({"label": name, "mode": t.mode, "threshold_kpa": _r(t.threshold_kpa),
@@ -690,6 +799,7 @@ def analyze_trials(recordings: list[Recording] | tuple[Recording, ...],
         facing=trials[0].facing, feet=feet, steps=steps, balance=balance,
         asymmetry=_asymmetry(feet, balance, th), warnings=warnings,
         recording=trials[0].recording, trials=described, recordings=recs,
+        gait=gait, gait_notes=gait_notes,
     )
 
 

@@ -8,10 +8,75 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from orthofit.cli.args import existing_file, iso_date, output_file, parse_pitch, rate_hz
+from orthofit.cli.args import (
+    UsageError,
+    existing_file,
+    iso_date,
+    output_file,
+    parse_pitch,
+    ranged,
+    rate_hz,
+)
 from orthofit.errors import OrthofitError
 
 EXIT_OK = 0
+
+#: A patient's weight as the report takes it (kg).
+weight_kg = ranged("--weight-kg", "kg", 20.0, 300.0)
+
+
+def birth_date(text: str) -> str:
+    """A birth date written YYYY-MM-DD, from 1900 to today.
+
+    Examples
+    --------
+    >>> birth_date("1980-02-29")
+    '1980-02-29'
+    """
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"give a date as YYYY-MM-DD (e.g. 1980-06-15), not {text!r}") from None
+    if day.year < 1900:
+        raise argparse.ArgumentTypeError(f"{text} is not a plausible birth date")
+    if day > dt.date.today():
+        raise argparse.ArgumentTypeError(f"{text} is in the future")
+    return day.isoformat()
+
+
+def pressure_scale(text: str) -> Any:
+    """``--pressure-scale``: "per trial" or the top of the clinic scale in kPa (50-3000)."""
+    from orthofit.report.scale import MAX_KPA_RANGE, parse_scale
+
+    try:
+        return parse_scale(text)
+    except ValueError:
+        lo, hi = MAX_KPA_RANGE
+        raise argparse.ArgumentTypeError(
+            f"give 'per trial' or a maximum from {lo:g} to {hi:g} kPa, not {text!r}") from None
+
+
+def words(option: str, longest: int, *, lines: bool = False) -> Any:
+    """An argument type: printable text of at most ``longest`` characters.
+
+    With ``lines``, a backslash followed by n starts a new line (a clinic's address).
+    """
+    def parse(text: str) -> str:
+        value = text.replace("\\n", "\n") if lines else text
+        value = "\n".join(line.strip() for line in value.strip().splitlines()) if lines \
+            else value.strip()
+        if not value:
+            raise argparse.ArgumentTypeError("give some text, not an empty string")
+        if len(value) > longest:
+            raise argparse.ArgumentTypeError(
+                f"give at most {longest} characters, not {len(value)}")
+        if any(not (c.isprintable() or (lines and c == "\n")) for c in value):
+            raise argparse.ArgumentTypeError("give printable text (no control characters)")
+        return value
+
+    parse.__name__ = option
+    return parse
 
 
 def _load_proposal(path: str | None) -> Any:
@@ -43,8 +108,19 @@ def _reports(args: argparse.Namespace) -> Any:
     recorded = rec.metadata.get("capture", {}).get("started") if isinstance(
         rec.metadata.get("capture"), dict) else None
     names = [Path(p).name for p in args.scans]
+    born = getattr(args, "birth_date", None)
+    if born and born > date:
+        raise UsageError(f"--birth-date {born} is after the report date {date}")
+    patient = {"name": args.patient_name, "birth_date": born,
+               "sex": getattr(args, "sex", None), "weight_kg": getattr(args, "weight_kg", None),
+               "shoe_size": getattr(args, "shoe_size", None),
+               "referrer": getattr(args, "referrer", None),
+               "conditions": list(getattr(args, "condition", None) or [])}
     info = {"date": date, "file": ", ".join(names), "patient_name": args.patient_name,
-            "clinic": args.clinic, "recorded": recorded or "-"}
+            "clinic": args.clinic, "recorded": recorded,
+            "patient": {k: v for k, v in patient.items() if v not in (None, [])},
+            "clinic_contact": getattr(args, "clinic_contact", None),
+            "pressure_scale": getattr(args, "pressure_scale", None)}
     return build_reports(recs, thresholds=load_thresholds(args.thresholds),
                          rules=load_insole_rules(args.rules),
                          proposal=_load_proposal(getattr(args, "proposal", None)), info=info,
@@ -107,6 +183,33 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="frame rate in Hz (1-2000), for multi-frame plain .npy only")
 
 
+def _patient_options(p: argparse.ArgumentParser) -> None:
+    """What the report's header says about the patient and the clinic, and its colour scale."""
+    g = p.add_argument_group("patient and clinic (printed on the reports)")
+    g.add_argument("--birth-date", type=birth_date, default=None, metavar="YYYY-MM-DD",
+                   help="the patient's birth date: the report gives the age on its date")
+    g.add_argument("--sex", choices=("female", "male", "other"), default=None,
+                   help="the patient's sex")
+    g.add_argument("--weight-kg", type=weight_kg, default=None, metavar="KG",
+                   help="body weight in kg (20-300): force curves in %% body weight")
+    g.add_argument("--shoe-size", type=words("--shoe-size", 20), default=None,
+                   metavar="SIZE", help="shoe size as the clinic writes it (e.g. 'EU 42')")
+    g.add_argument("--referrer", type=words("--referrer", 120), default=None,
+                   help="who referred the patient")
+    g.add_argument("--condition", action="append", type=words("--condition", 80),
+                   default=None, metavar="TEXT",
+                   help="a condition of the patient (repeat for more); 'diabetes' applies the "
+                        "diabetic offloading rules as --diabetic does")
+    g.add_argument("--clinic-contact", type=words("--clinic-contact", 300, lines=True),
+                   default=None, metavar="TEXT",
+                   help="the clinic's address, phone and e-mail; \\n starts a new line")
+    g.add_argument("--pressure-scale", type=pressure_scale, default=None,
+                   metavar="KPA|'per trial'",
+                   help="top of the colour scale of the pressure maps in kPa (50-3000; "
+                        "default 800, the clinic scale), or 'per trial' to scale each "
+                        "report to its own peak")
+
+
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``report`` and ``propose`` to the ``orthofit`` parser."""
     p = sub.add_parser(
@@ -122,6 +225,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                         "edited): the report shows what was proposed and what was changed")
     p.add_argument("--page-size", choices=("a4", "letter"), default="a4",
                    help="paper size (default: a4)")
+    _patient_options(p)
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("propose", parents=[common],
                        help="propose insoles: JSON and SVG outlines for the lab",

@@ -9,7 +9,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from PyQt6.QtCore import QTimer, QUrl
+from PyQt6.QtCore import QCoreApplication, QEvent, QTimer, QUrl
 from PyQt6.QtGui import QDesktopServices
 from PyQt6.QtWidgets import (
     QApplication,
@@ -36,6 +36,8 @@ from orthofit.io.profiles import load_insole_rules, load_thresholds
 from orthofit.model import Recording
 from orthofit.proposal.model import Proposal
 from orthofit.proposal.rules import propose
+from orthofit.report.comparison import trial_kind as _trial_kind
+from orthofit.report.scale import PressureScale, parse_scale
 from orthofit.store import Store
 
 
@@ -52,7 +54,7 @@ class MainWindow(QMainWindow):
         self.proposal_view = ProposalView()
         self.capture_view = CaptureView()
         self.settings_view = SettingsView(store)
-        self.compare_view = CompareView(store, self.analyse_scan)
+        self.compare_view = CompareView(store, self.analyse_scans)
         self.kiosk_view = KioskQueueView(store, self.open_scan)
         self.tabs.addTab(self.patients, "Patients")
         self.tabs.addTab(self.capture_view, "Capture")
@@ -61,10 +63,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.compare_view, "Compare visits")
         self.tabs.addTab(self.kiosk_view, "Kiosk scans")
         self.tabs.addTab(self.settings_view, "Settings")
+        # The status bar first: a setting that cannot be used is said there.
+        self.setStatusBar(QStatusBar())
         self.apply_settings()
         self.settings_view.saved.connect(self.apply_settings)
         self.setCentralWidget(self.tabs)
-        self.setStatusBar(QStatusBar())
         self.scan_id: int | None = None
         self.recording: Recording | None = None
         self.analysis: Analysis | None = None
@@ -101,6 +104,15 @@ class MainWindow(QMainWindow):
             self.capture_view.port.setEditText(s["mat_port"])
         title = "orthofit" + (f" - {s['clinic_name']}" if s["clinic_name"] else "")
         self.setWindowTitle(title)
+        try:
+            self.scale = parse_scale(s["pressure_scale"])
+        except ValueError as exc:  # written by hand or by another tool: say so, draw anyway
+            self.scale = PressureScale()
+            self.statusBar().showMessage(f"{exc}; using the clinic scale of "
+                                         f"{self.scale.max_kpa:g} kPa", 15000)
+        self.analysis_view.set_scale(self.scale)
+        self.capture_view.set_scale(self.scale)
+        self.compare_view.set_scale(self.scale)
 
     def _recorded(self, rec: Recording) -> None:
         """A capture ended: keep it under today's visit of the shown patient, then analyse."""
@@ -138,14 +150,28 @@ class MainWindow(QMainWindow):
         p = self.store.patient(owner)
         return f"{p['first_name']} {p['last_name']}"
 
+    def _patient_info(self) -> dict:
+        """The report's ``info["patient"]``: the shown scan's patient, the fields known."""
+        owner = self._scan_owner()
+        if owner is None:
+            return {}
+        p = self.store.patient(owner)
+        info = {"name": f"{p['first_name']} {p['last_name']}",
+                "birth_date": p.get("birth_date"), "sex": p.get("sex"),
+                "weight_kg": p.get("weight_kg"), "shoe_size": p.get("shoe_size"),
+                "referrer": p.get("referrer"), "conditions": list(p.get("conditions") or [])}
+        return {k: v for k, v in info.items() if v not in (None, "", [])}
+
     def _patient_selected(self, patient_id: int) -> None:
         self.patient_id = patient_id
+        self.capture_view.set_weight(self.store.patient(patient_id).get("weight_kg"))
         self.compare_view.show_patient(patient_id)
         self.kiosk_view.show_patient(patient_id)
 
     def _patient_cleared(self) -> None:
         """Nobody is chosen: a capture is not filed and the queue attaches to nobody."""
         self.patient_id = None
+        self.capture_view.set_weight(None)
         self.kiosk_view.show_patient(None)
 
     def _tab_changed(self, index: int) -> None:
@@ -154,12 +180,21 @@ class MainWindow(QMainWindow):
 
     def analyse_scan(self, scan_id: int) -> Analysis:
         """The analysis of a stored scan (kept for the comparison)."""
-        from orthofit.analysis.pipeline import analyze_recording
+        return self.analyse_scans((scan_id,))
 
-        key = (scan_id, id(self.thresholds))
+    def analyse_scans(self, scan_ids: tuple[int, ...]) -> Analysis:
+        """Stored scans of one kind analysed together (a visit's trials, or one scan).
+
+        Kept for the comparison, which draws the same analyses again and again.
+        """
+        from orthofit.analysis.pipeline import analyze_trials
+
+        key = (tuple(scan_ids), id(self.thresholds))
         cache = self.__dict__.setdefault("_analyses", {})
         if key not in cache:
-            cache[key] = analyze_recording(self.store.load_scan(scan_id), self.thresholds)
+            recs = [self.store.load_scan(sid) for sid in scan_ids]
+            cache[key] = analyze_trials(recs, self.thresholds,
+                                        labels=[f"scan {sid}" for sid in scan_ids])
         return cache[key]
 
     def _diabetic(self) -> bool:
@@ -223,22 +258,32 @@ class MainWindow(QMainWindow):
         self.recording = recs[0]
         self.trial_labels = labels
         self.analysis = analyze_trials(recs, self.thresholds, labels=labels)
+        self.analysis_view.diabetic = self._diabetic()
         self.analysis_view.show_analysis(self.analysis, recs[0])
         proposal = propose(self.analysis, self.rules, diabetic=self._diabetic())
         if proposal.feet:
             self.proposal_view.show_proposal(proposal, self.analysis)
         self.tabs.setCurrentWidget(self.analysis_view)
-        steps = sum(len(f.used_steps) for f in self.analysis.feet)
-        self.statusBar().showMessage(
-            f"Analysed: {len(self.analysis.feet)} of 2 feet, {steps} "
-            f"{'steps' if self.analysis.mode == 'walk' else 'prints'} from {len(recs)} "
-            f"trial{'s' if len(recs) != 1 else ''}", 5000)
+        self.statusBar().showMessage(analysed_message(self.analysis, len(recs)), 5000)
 
     def _proposal_changed(self) -> None:
         if self.scan_id is None or self.proposal_view.proposal is None:
             return
         original = propose(self.analysis, self.rules, diabetic=self._diabetic()).to_dict()
         self.store.save_proposal(self.scan_id, original, self.proposal_view.proposal.to_dict())
+
+    def report_info(self) -> dict:
+        """The reports' ``info``: date, scan, clinic, patient, contact, scale, diabetes."""
+        s = self.store.settings()
+        return {"date": dt.date.today().isoformat(),
+                "file": f"scan {self.scan_id or ''}",
+                "clinic": s["clinic_name"] or None,
+                "clinic_logo": s["clinic_logo"] or None,
+                "clinic_contact": s["clinic_contact"],
+                "pressure_scale": self.scale,
+                "patient_name": self._patient_name(),
+                "patient": self._patient_info(),
+                "diabetic": self._diabetic()}
 
     def export_reports(self, folder: str | None = None, *, open_result: bool = False) -> list[Path]:
         """Write the clinician and patient PDFs (and the lab JSON/SVG) into a folder."""
@@ -254,11 +299,7 @@ class MainWindow(QMainWindow):
         QApplication.processEvents()
         reports = build_reports(self.recordings, thresholds=self.thresholds, rules=self.rules,
                                 proposal=self.proposal_view.proposal, labels=self.trial_labels,
-                                info={"date": dt.date.today().isoformat(),
-                                      "file": f"scan {self.scan_id or ''}",
-                                      "clinic": self.store.settings()["clinic_name"] or None,
-                                      "clinic_logo": self.store.settings()["clinic_logo"] or None,
-                                      "patient_name": self._patient_name()})
+                                info=self.report_info(), diabetic=self._diabetic())
         out = Path(folder)
         paths = write_reports(reports, out / "report.pdf")
         paths += write_lab_files(reports, out / "insoles.json", out / "insoles.svg")
@@ -272,10 +313,17 @@ class MainWindow(QMainWindow):
         return paths
 
 
-def _trial_kind(mode: str) -> str:
-    """Which trials are analysed together: walks, or standing (static and balance) trials."""
-    return "walk" if mode == "walk" else "standing" if mode in ("static", "balance") else \
-        "unknown"
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    """"1 foot", "2 feet": ``n`` and the word, plural unless n is 1."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def analysed_message(analysis: Analysis, n_trials: int) -> str:
+    """The status bar after an analysis: "2 feet analysed, 9 steps from 3 trials"."""
+    used = sum(len(f.used_steps) for f in analysis.feet)
+    unit = "step" if analysis.mode == "walk" else "print"
+    return (f"{_count(len(analysis.feet), 'foot', 'feet')} analysed, {_count(used, unit)} from "
+            f"{_count(n_trials, 'trial')}")
 
 
 def _trial_label(scan: dict) -> str:
@@ -285,23 +333,41 @@ def _trial_label(scan: dict) -> str:
 
 
 def demo_store(folder: Path) -> Store:
-    """A store with sample patients and their scans (the sample scans)."""
+    """A store with sample patients and their scans (the sample scans).
+
+    Robin Archer came twice: six weeks ago (the first two walk passes) and today (the third),
+    so the comparison of visits opens with a before and an after.
+    """
     store = Store(folder, actor="demo")
     if store.search_patients():
         return store
     samples = resources.files("orthofit.sample_scans")
     passes = ("{}.ofs", "{}_2.ofs", "{}_3.ofs")  # a visit: three passes over the plate
-    people = (("Alex", "Walker", "1984-03-12", [p.format("walk_normal") for p in passes], []),
-              ("Sam", "Flatley", "1990-07-01", [p.format("walk_flat") for p in passes],
-               ["knee pain"]),
-              ("Robin", "Archer", "1976-11-23", [p.format("walk_cavus") for p in passes],
-               ["diabetes"]),
-              ("Jo", "Stand", "2001-05-30", ["static_normal.ofs"], []))
-    for first, last, born, scans, conditions in people:
-        pid = store.add_patient(first, last, birth_date=born, conditions=conditions)
-        vid = store.add_visit(pid, dt.date.today().isoformat())
-        for scan in scans:
-            store.add_scan(load(Path(str(samples.joinpath(scan)))), visit_id=vid, source=scan)
+    today = dt.date.today()
+    earlier = (today - dt.timedelta(weeks=6)).isoformat()
+    now = dt.datetime.now().astimezone()
+    # (first, last, born, weight kg, shoe size, referrer, conditions, visits: date -> scans)
+    people = (
+        ("Alex", "Walker", "1984-03-12", 78.0, "43", "", [],
+         {today.isoformat(): [p.format("walk_normal") for p in passes]}),
+        ("Sam", "Flatley", "1990-07-01", 64.5, "39", "Dr. Lind (GP)", ["knee pain"],
+         {today.isoformat(): [p.format("walk_flat") for p in passes]}),
+        ("Robin", "Archer", "1976-11-23", 91.0, "44", "Diabetes clinic", ["diabetes"],
+         {earlier: [p.format("walk_cavus") for p in passes[:2]],
+          today.isoformat(): [passes[2].format("walk_cavus")]}),
+        ("Jo", "Stand", "2001-05-30", None, "", "", [],
+         {today.isoformat(): ["static_normal.ofs"]}),
+    )
+    for first, last, born, weight, shoe, referrer, conditions, visits in people:
+        pid = store.add_patient(first, last, birth_date=born, conditions=conditions,
+                                weight_kg=weight, shoe_size=shoe, referrer=referrer)
+        for date, scans in visits.items():
+            vid = store.add_visit(pid, date)
+            # The earlier visit's scans were taken on its day, at this time of day.
+            taken = now - (today - dt.date.fromisoformat(date))
+            for scan in scans:
+                store.add_scan(load(Path(str(samples.joinpath(scan)))), visit_id=vid,
+                               source=scan, recorded=taken)
     # One scan waits in the kiosk queue, taken with a code issued for Jo Stand (a sample file
     # no visit above uses: the store keeps each recording once).
     jo = store.search_patients("Jo Stand")[0]["id"]
@@ -313,8 +379,12 @@ def demo_store(folder: Path) -> Store:
 
 
 def run(store_folder: str | None = None, *, demo: bool = False, screenshot: str | None = None,
-        view: str = "patients") -> int:
-    """Start the application (or render one view to a PNG and exit)."""
+        view: str = "patients", size: tuple[int, int] = (1280, 800)) -> int:
+    """Start the application (or render one view to a PNG and exit).
+
+    ``size`` is the window's (width, height) in pixels; a screenshot of the comparison shows
+    the first patient with two visits.
+    """
     if screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no screen needed for a PNG
     app = QApplication.instance() or QApplication([])
@@ -325,9 +395,12 @@ def run(store_folder: str | None = None, *, demo: bool = False, screenshot: str 
     else:
         store = Store(store_folder)
     window = MainWindow(store)
-    window.resize(1280, 800)
+    window.resize(*size)
     if screenshot:
-        first = store.search_patients()[0]
+        patients = store.search_patients()
+        first = patients[0]
+        if view == "compare":
+            first = next((p for p in patients if len(store.visits(p["id"])) > 1), first)
         window.patients.show_patient(first["id"])
         scans = [s for v in store.visits(first["id"]) for s in v["scans"]]
         if view not in ("patients", "capture") and scans:
@@ -344,8 +417,21 @@ def run(store_folder: str | None = None, *, demo: bool = False, screenshot: str 
         ok = window.grab().save(screenshot)
         window.capture_view.disconnect_mat()
         window.close()
+        _dispose(window)
         return 0 if ok else 1
     window.show()
     QTimer.singleShot(0, window.patients.search.setFocus)
-    return app.exec()
+    code = app.exec()
+    _dispose(window)
+    return code
+
+
+def _dispose(window: MainWindow) -> None:
+    """Delete the window (and its pictures) while the application still exists.
+
+    Left to the end of :func:`run`, Python may free the application before the window's
+    pyqtgraph items, and Qt then crashes on the way out.
+    """
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 

@@ -8,6 +8,7 @@ and the frames recorded so far are kept (the recorder writes them to the journal
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import threading
 import time
@@ -26,7 +27,7 @@ from PyQt6.QtWidgets import (
 )
 
 from orthofit.capture.link import MatLink
-from orthofit.capture.modes import trigger_for
+from orthofit.capture.modes import LOADED_KPA, trigger_for
 from orthofit.capture.recorder import CaptureError, CaptureResult, capture
 from orthofit.drivers.emulator import foot_model_frames
 from orthofit.drivers.reader import MatReader
@@ -35,8 +36,62 @@ from orthofit.gui.matview import LiveMat
 from orthofit.io.load import load
 from orthofit.io.profiles import load_mat_profile, profile_names
 from orthofit.model import Recording
+from orthofit.report.scale import PressureScale
 
 EMULATOR = "Emulated mat (no hardware)"
+#: Standard gravity (m/s2): a weight in kg as a force in N.
+GRAVITY = 9.80665
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveLoad:
+    """The load on the mat in one frame.
+
+    ``force_n`` is the total force (N); ``left_pct`` and ``right_pct`` its shares (%) either
+    side of ``split_x_mm`` (mat mm across the columns); ``body_weight_pct`` the force as a
+    share of the patient's weight, when it is known.
+    """
+
+    force_n: float
+    left_pct: float
+    right_pct: float
+    split_x_mm: float
+    body_weight_pct: float | None
+
+    def text(self, *, sides: bool = True) -> str:
+        """One line for the screen: "Total 612 N (85 % of body weight); left 48 %, right 52 %"."""
+        out = f"Total {self.force_n:.0f} N"
+        if self.body_weight_pct is not None:
+            out += f" ({self.body_weight_pct:.0f} % of body weight)"
+        if sides:
+            out += f"; left {self.left_pct:.0f} %, right {self.right_pct:.0f} %"
+        return out
+
+
+def live_load(kpa: np.ndarray, pitch_mm: tuple[float, float],
+              weight_kg: float | None = None) -> LiveLoad | None:
+    """Total force and the left/right share of one frame (kPa, rows x columns); None if empty.
+
+    Only sensels above the loaded threshold count (the mat's noise is not weight). Force is
+    pressure times sensel area (kPa x mm2 = mN). The load is split at the middle of the loaded
+    area's extent across the mat, halfway between its leftmost and rightmost loaded columns: the
+    patient stands facing row 0 (the top of the picture) with a foot either side of that line,
+    so the picture's left half is their left foot. A foot alone on the mat is split in two, so
+    the shares mean something only with both feet on it (static and balance trials).
+    """
+    loaded = kpa > LOADED_KPA
+    if not loaded.any():
+        return None
+    area_mm2 = float(pitch_mm[0]) * float(pitch_mm[1])
+    per_col = np.where(loaded, kpa, 0.0).sum(axis=0) * area_mm2 * 1e-3  # N in each column
+    force = float(per_col.sum())
+    cols = np.flatnonzero(loaded.any(axis=0))
+    middle = (cols[0] + cols[-1] + 1) / 2  # in columns, from the mat's left edge
+    centres = np.arange(kpa.shape[1]) + 0.5
+    left = float(per_col[centres < middle].sum())
+    left_pct = 100.0 * left / force if force > 0 else 0.0
+    body = 100.0 * force / (weight_kg * GRAVITY) if weight_kg else None
+    return LiveLoad(force, left_pct, 100.0 - left_pct, float(middle * pitch_mm[1]), body)
 
 
 class CaptureView(QWidget):
@@ -63,8 +118,11 @@ class CaptureView(QWidget):
         self.health = QLabel("Not connected.")
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.plot = LiveMat()
+        self.plot = LiveMat(colour_bar=True)
         self.image, self.outline = self.plot.image, self.plot.outline
+        self.load = QLabel("No load on the mat.")
+        self.load.setStyleSheet("font-size: 13pt; font-weight: bold")
+        self.weight_kg: float | None = None
         form = QFormLayout()
         form.addRow("Mat", self.port)
         form.addRow("Profile", self.profile)
@@ -79,9 +137,12 @@ class CaptureView(QWidget):
         side.addWidget(self.health)
         side.addWidget(self.message)
         side.addStretch(1)
+        picture = QVBoxLayout()
+        picture.addWidget(self.load)
+        picture.addWidget(self.plot, 1)
         layout = QHBoxLayout(self)
         layout.addLayout(side, 1)
-        layout.addWidget(self.plot, 3)
+        layout.addLayout(picture, 3)
         self.connect_button.clicked.connect(self.toggle_connection)
         self.record_button.clicked.connect(self.record)
         self.timer = QTimer(self)
@@ -170,8 +231,7 @@ class CaptureView(QWidget):
         item = reader.latest.get()
         if item is not None:
             kpa = reader.profile.calibration.to_kpa(item.frame.counts)
-            self.plot.show_kpa(kpa, reader.profile.pitch_mm)
-            self.displayed += 1
+            self.show_frame(kpa, reader.profile.pitch_mm)
         s = reader.summary()
         rate = f"{s['rate_hz']:.0f} Hz" if s["rate_hz"] else "waiting for frames"
         self.health.setText(f"{s['frames']} frames, {rate}; CRC errors {s['crc_errors']}, "
@@ -180,6 +240,28 @@ class CaptureView(QWidget):
             self.message.setText(self._countdown())
         if self._worker is not None and not self._worker.is_alive():
             self._finish()
+
+    def set_scale(self, scale: PressureScale) -> None:
+        """Draw the live picture on the clinic's scale (or each frame on its own peak)."""
+        self.plot.set_scale(scale)
+
+    def set_weight(self, weight_kg: float | None) -> None:
+        """The shown patient's weight (kg), for the force as % of body weight; None: unknown."""
+        self.weight_kg = weight_kg
+
+    def show_frame(self, kpa: np.ndarray, pitch_mm: tuple[float, float]) -> None:
+        """Show one frame (kPa) with the total force and, standing, the left/right share."""
+        self.plot.show_kpa(kpa, pitch_mm)
+        self.displayed += 1
+        load = live_load(kpa, pitch_mm, self.weight_kg)
+        standing = self.mode.currentText() != "walk"  # a walk has one foot down at a time
+        if load is None:
+            self.load.setText("No load on the mat.")
+            self.plot.show_divider(None, 0.0)
+        else:
+            self.load.setText(load.text(sides=standing))
+            self.plot.show_divider(load.split_x_mm if standing else None,
+                                   kpa.shape[0] * pitch_mm[0])
 
     def _countdown(self) -> str:
         """What the running capture is doing, in words, with the time left."""

@@ -34,7 +34,14 @@ from PyQt6.QtWidgets import (
 
 from orthofit.capture.link import MatLink
 from orthofit.errors import OrthofitError
-from orthofit.gui.kiosk_widgets import Keyboard, Pictogram, Screen, big_button, style_sheet
+from orthofit.gui.kiosk_widgets import (
+    Keyboard,
+    Pictogram,
+    Screen,
+    StandingMat,
+    big_button,
+    style_sheet,
+)
 from orthofit.gui.matview import LiveMat
 from orthofit.kiosk.access import KioskStore
 from orthofit.kiosk.flow import CaptureJob, clean_code, new_code, simple_result, walk_possible
@@ -153,12 +160,14 @@ class KioskWindow(QWidget):
         s.add_button("I have no code").clicked.connect(self._no_code)
         s.add_button("Next", primary=True).clicked.connect(self._identified)
 
-        self.step_view = LiveMat(outline_width=3)
+        # Every mat picture a patient sees is in the patient colours (light to dark, as on
+        # their report), the feet large on the standing screens, not the whole walkway.
+        self.step_view = StandingMat(outline_width=3, patient_colours=True)
         s = self._screen("step_on", "Step onto the mat", self.step_view,
                          "Step onto the mat with both feet, side by side.")
         s.add_button("Cancel").clicked.connect(self.reset)
 
-        self.scan_view = LiveMat(outline_width=3)
+        self.scan_view = StandingMat(outline_width=3, patient_colours=True)
         s = self._screen("scan", "Scanning: please stand still", self.scan_view,
                          "Keep still, arms by your sides, and look ahead.")
         self.countdown = QLabel("")
@@ -173,7 +182,7 @@ class KioskWindow(QWidget):
         s.add_button("Yes, walk", primary=True).clicked.connect(
             lambda: self.show_screen("walk"))
 
-        self.walk_view = LiveMat(outline_width=3)
+        self.walk_view = LiveMat(outline_width=3, patient_colours=True)
         s = self._screen("walk", "Walk across the mat", self.walk_view,
                          "Please step off the mat and go to its near end.")
         s.add_button("Skip the walk").clicked.connect(self._skip_walk)
@@ -520,6 +529,8 @@ class KioskWindow(QWidget):
         for view in (self.step_view, self.scan_view, self.walk_view):
             view.image.clear()
             view.outline.setData([], [])
+        for view in (self.step_view, self.scan_view):
+            view.window_rc = None  # the next patient's feet choose where to look
 
     def reset(self) -> None:
         """Forget the patient and go back to the welcome screen."""

@@ -7,6 +7,7 @@ when it is wide.
 
 from __future__ import annotations
 
+import numpy as np
 from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PyQt6.QtWidgets import (
@@ -19,6 +20,9 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from orthofit.capture.modes import LOADED_KPA
+from orthofit.gui.matview import LiveMat
 
 ACCENT = QColor(0, 122, 128)  # calm teal, readable on white
 INK = QColor(40, 40, 40)
@@ -102,16 +106,43 @@ class Pictogram(QWidget):
                    QPointF(x + 0.05 * box.width(), box.top() + 0.18 * box.height()))
 
     def _draw_card(self, p: QPainter, box: QRectF) -> None:
-        card = box.adjusted(0, box.height() * 0.22, 0, -box.height() * 0.22)
-        p.setPen(QPen(ACCENT, box.width() * 0.015))
+        """The appointment slip: its look, and blanks where the code goes, never digits.
+
+        Digits on the picture (an example code) next to the field where the patient types
+        their own could be taken for theirs, so the code is six empty places.
+        """
+        slip = QRectF(box.left() + 0.14 * box.width(), box.top() + 0.06 * box.height(),
+                      0.72 * box.width(), 0.88 * box.height())
+        p.setPen(QPen(ACCENT, max(2.0, box.width() * 0.015)))
+        p.setBrush(QColor(255, 255, 255))
+        p.drawRoundedRect(slip, 8, 8)
+        # Lines of print: the clinic's name, "Your code for the foot scan kiosk".
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(SOFT.darker(115))
+        for top, width in ((0.1, 0.5), (0.22, 0.74)):
+            p.drawRoundedRect(QRectF(slip.center().x() - width * slip.width() / 2,
+                                     slip.top() + top * slip.height(), width * slip.width(),
+                                     0.045 * slip.height()), 3, 3)
+        # The code's six places, as boxes with a blank line in each.
+        cell = slip.width() * 0.11
+        gap = slip.width() * 0.025
+        left = slip.center().x() - (6 * cell + 5 * gap + 2 * gap) / 2
+        top = slip.top() + 0.4 * slip.height()
+        p.setPen(QPen(ACCENT, max(2.0, cell * 0.08)))
         p.setBrush(SOFT)
-        p.drawRoundedRect(card, 16, 16)
-        p.setPen(INK)
-        font = p.font()
-        font.setPixelSize(int(card.height() * 0.3))
-        font.setBold(True)
-        p.setFont(font)
-        p.drawText(card, Qt.AlignmentFlag.AlignCenter, "123 456")
+        for k in range(6):
+            x = left + k * (cell + gap) + (2 * gap if k >= 3 else 0.0)  # "_ _ _  _ _ _"
+            p.drawRoundedRect(QRectF(x, top, cell, cell * 1.35), 4, 4)
+            p.drawLine(QPointF(x + 0.22 * cell, top + 1.05 * cell),
+                       QPointF(x + 0.78 * cell, top + 1.05 * cell))
+        # The three steps printed under the code.
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(SOFT.darker(108))
+        for k in range(3):
+            p.drawRoundedRect(QRectF(slip.left() + 0.12 * slip.width(),
+                                     slip.top() + (0.68 + 0.09 * k) * slip.height(),
+                                     (0.76 - 0.12 * (k % 2)) * slip.width(),
+                                     0.04 * slip.height()), 3, 3)
 
     def _draw_done(self, p: QPainter, box: QRectF) -> None:
         p.setPen(Qt.PenStyle.NoPen)
@@ -156,6 +187,83 @@ class Pictogram(QWidget):
         p.drawLine(QPointF(box.center().x(), box.top() + 0.38 * box.height()),
                    QPointF(box.center().x(), box.top() + 0.62 * box.height()))
         p.drawPoint(QPointF(box.center().x(), box.top() + 0.72 * box.height()))
+
+
+#: The part of the mat a standing patient sees (rows x columns, mm): two feet side by side
+#: (about 250 mm long, 280 mm across) with room around them, so the feet fill about half the
+#: screen's height instead of a sixth of a walkway's length.
+STANDING_VIEW_MM = (420.0, 360.0)
+
+
+def standing_window(loaded: np.ndarray, pitch_mm: tuple[float, float],
+                    previous: tuple[int, int, int, int] | None = None,
+                    view_mm: tuple[float, float] = STANDING_VIEW_MM) -> tuple[int, int, int, int]:
+    """The rows and columns (r0, r1, c0, c1) of the mat to show to a standing patient.
+
+    The window is ``view_mm`` (or the whole mat where it is smaller), centred on the feet
+    (``loaded``: R x C booleans) or on the mat when nobody stands on it. It stays put while
+    the feet stay inside it with a margin, so the picture does not jump as they settle.
+
+    Examples
+    --------
+    >>> mat = np.zeros((200, 100), bool); mat[80:130, 20:75] = True
+    >>> standing_window(mat, (5.0, 5.0))
+    (63, 147, 12, 84)
+    """
+    rows, cols = loaded.shape
+    n_r = min(rows, max(1, round(view_mm[0] / pitch_mm[0])))
+    n_c = min(cols, max(1, round(view_mm[1] / pitch_mm[1])))
+    rr, cc = np.nonzero(loaded)
+    if rr.size == 0:
+        if previous is not None:
+            return previous
+        centre = (rows / 2, cols / 2)
+    else:
+        box = (rr.min(), rr.max() + 1, cc.min(), cc.max() + 1)
+        if previous is not None:
+            margin_r, margin_c = max(1, n_r // 12), max(1, n_c // 12)
+            r0, r1, c0, c1 = previous
+            if r0 + margin_r <= box[0] and box[1] <= r1 - margin_r and \
+                    c0 + margin_c <= box[2] and box[3] <= c1 - margin_c:
+                return previous
+        centre = ((box[0] + box[1]) / 2, (box[2] + box[3]) / 2)
+    r0 = int(np.clip(round(centre[0] - n_r / 2), 0, rows - n_r))
+    c0 = int(np.clip(round(centre[1] - n_c / 2), 0, cols - n_c))
+    return r0, r0 + n_r, c0, c0 + n_c
+
+
+class StandingMat(LiveMat):
+    """The live mat for a standing patient: only the part around their feet, large.
+
+    A walkway mat is about a metre long; shown whole, two standing feet fill a sixth of the
+    screen's height. The frame's border is drawn only where the mat really ends.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, outline_width: float = 3,
+                 patient_colours: bool = True) -> None:
+        # A patient looks at it: light-to-dark colours, as on their report.
+        super().__init__(parent, outline_width=outline_width, patient_colours=patient_colours)
+        self.window_rc: tuple[int, int, int, int] | None = None
+        self.pitch_mm: tuple[float, float] = (1.0, 1.0)
+
+    def show_kpa(self, kpa: np.ndarray, pitch_mm: tuple[float, float]) -> None:
+        """Show the part of a frame (R x C kPa) around the feet."""
+        self.window_rc = standing_window(kpa > LOADED_KPA, pitch_mm, self.window_rc)
+        self.pitch_mm = tuple(pitch_mm)
+        r0, r1, c0, c1 = self.window_rc
+        super().show_kpa(kpa[r0:r1, c0:c1], pitch_mm)
+        rows, cols = kpa.shape
+        w, h = (c1 - c0) * pitch_mm[1], (r1 - r0) * pitch_mm[0]
+        xs: list[float] = []
+        ys: list[float] = []
+        for real, x, y in ((r0 == 0, [0, w], [0, 0]), (r1 == rows, [0, w], [h, h]),
+                           (c0 == 0, [0, 0], [0, h]), (c1 == cols, [w, w], [0, h])):
+            if real:
+                xs += [*x, np.nan]
+                ys += [*y, np.nan]
+        self.frame_border.setData(xs, ys, connect="finite")
+        # Always the whole window in view (the border may not span it).
+        self.setRange(xRange=(0, w), yRange=(0, h), padding=0.02)
 
 
 class Screen(QWidget):

@@ -45,6 +45,10 @@ class PatientForm(QWidget):
         self.sex = QComboBox()
         self.sex.addItems(SEXES)
         self.shoe = QLineEdit()
+        self.weight = QLineEdit()
+        self.weight.setPlaceholderText("kg, 20-300 (empty if not known)")
+        self.referrer = QLineEdit()
+        self.referrer.setPlaceholderText("who sent the patient, e.g. Dr. Lind (GP)")
         self.activity = QComboBox()
         self.activity.addItems(ACTIVITIES)
         self.conditions = QLineEdit()
@@ -53,14 +57,17 @@ class PatientForm(QWidget):
         self.notes.setFixedHeight(70)
         for label, widget in (("First name", self.first), ("Last name", self.last),
                               ("Date of birth", self.birth), ("Sex", self.sex),
-                              ("Shoe size", self.shoe), ("Activity", self.activity),
+                              ("Weight (kg)", self.weight), ("Shoe size", self.shoe),
+                              ("Referred by", self.referrer), ("Activity", self.activity),
                               ("Conditions", self.conditions), ("Notes", self.notes)):
             form.addRow(label, widget)
 
     def values(self) -> dict:
-        """The form as store fields."""
+        """The form as store fields (the store checks the weight and says what is wrong)."""
         return {"birth_date": self.birth.date().toString("yyyy-MM-dd"),
                 "sex": self.sex.currentText(), "shoe_size": self.shoe.text().strip(),
+                "weight_kg": self.weight.text().strip() or None,
+                "referrer": self.referrer.text().strip(),
                 "activity": self.activity.currentText(),
                 "conditions": [c.strip() for c in self.conditions.text().split(",")
                                if c.strip()],
@@ -76,6 +83,9 @@ class PatientForm(QWidget):
             self.birth.setDate(QDate.fromString(patient["birth_date"], "yyyy-MM-dd"))
         self.sex.setCurrentText(patient.get("sex") or "")
         self.shoe.setText(patient.get("shoe_size") or "")
+        weight = patient.get("weight_kg")
+        self.weight.setText("" if weight is None else f"{weight:g}")
+        self.referrer.setText(patient.get("referrer") or "")
         self.activity.setCurrentText(patient.get("activity") or "")
         self.conditions.setText(", ".join(patient.get("conditions") or []))
         self.notes.setPlainText(patient.get("notes") or "")

@@ -1,4 +1,4 @@
-"""The settings view: mat, port, profiles, clinic name and logo, and the kiosk's PIN.
+"""The settings view: mat, port, profiles, clinic name, logo, contact, scale, kiosk PIN.
 
 The kiosk's administrator PIN is stored only as a salted hash (:mod:`orthofit.kiosk.pin`).
 """
@@ -14,6 +14,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,7 +30,11 @@ from orthofit.kiosk.pin import (
     hash_pin,
     needs_change,
 )
+from orthofit.report.scale import MAX_KPA_RANGE, PER_TRIAL, parse_scale
 from orthofit.store import Store
+
+#: The pressure scale choices: a fixed clinic scale, or each trial to its own peak.
+SCALE_CHOICES = ("Fixed clinic scale", "Per trial (each trial to its own peak)")
 
 
 def _combo(names: list[str]) -> QComboBox:
@@ -54,6 +59,23 @@ class SettingsView(QWidget):
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo, 1)
         logo_row.addWidget(browse)
+        self.contact = QPlainTextEdit()
+        self.contact.setPlaceholderText("Address, phone and e-mail, one per line (printed on "
+                                        "the reports)")
+        self.contact.setFixedHeight(4 * self.contact.fontMetrics().lineSpacing() + 12)
+        self.scale_mode = QComboBox()
+        self.scale_mode.addItems(SCALE_CHOICES)
+        self.scale_max = QLineEdit()
+        self.scale_max.setPlaceholderText(f"top of the scale in kPa ({MAX_KPA_RANGE[0]:g}-"
+                                          f"{MAX_KPA_RANGE[1]:g})")
+        self.scale_mode.currentIndexChanged.connect(
+            lambda i: self.scale_max.setEnabled(i == 0))
+        self.scale_max.setMaximumWidth(self.scale_max.fontMetrics().horizontalAdvance("0" * 24))
+        scale_row = QHBoxLayout()
+        scale_row.addWidget(self.scale_mode)
+        scale_row.addWidget(self.scale_max)
+        scale_row.addWidget(QLabel("kPa: the top colour of every pressure map, on screen and "
+                                   "paper"), 1)
         self.profile = _combo(profile_names("mats"))
         self.port = QLineEdit()
         self.port.setPlaceholderText("e.g. /dev/ttyACM0, COM3 or socket://10.0.0.7:5000")
@@ -76,6 +98,8 @@ class SettingsView(QWidget):
         form = QFormLayout()
         form.addRow("Clinic name", self.clinic)
         form.addRow("Clinic logo (PNG/JPG)", logo_row)
+        form.addRow("Clinic contact", self.contact)
+        form.addRow("Pressure scale", scale_row)
         form.addRow("Mat profile", self.profile)
         form.addRow("Mat port", self.port)
         form.addRow("Cut-offs (thresholds)", self.thresholds)
@@ -95,6 +119,11 @@ class SettingsView(QWidget):
         s = self.store.settings()
         self.clinic.setText(s["clinic_name"])
         self.logo.setText(s["clinic_logo"])
+        self.contact.setPlainText(s["clinic_contact"])
+        per_trial = s["pressure_scale"].strip().lower() == PER_TRIAL
+        self.scale_mode.setCurrentIndex(1 if per_trial else 0)
+        self.scale_max.setText("" if per_trial else s["pressure_scale"])
+        self.scale_max.setEnabled(not per_trial)
         self.profile.setCurrentText(s["mat_profile"])
         self.port.setText(s["mat_port"])
         self.thresholds.setCurrentText(s["thresholds"])
@@ -123,18 +152,32 @@ class SettingsView(QWidget):
             raise OrthofitError("the two kiosk PINs are not the same; type the new PIN twice")
         return hash_pin(check_pin_format(pin))
 
+    def scale_setting(self) -> str:
+        """The pressure scale as stored ("per trial" or kPa); ValueError says what is wrong."""
+        if self.scale_mode.currentIndex() == 1:
+            return PER_TRIAL
+        text = self.scale_max.text().strip()
+        if not text:
+            raise ValueError(f"type the top of the clinic's pressure scale in kPa "
+                             f"({MAX_KPA_RANGE[0]:g}-{MAX_KPA_RANGE[1]:g}), or choose "
+                             "'per trial'")
+        return parse_scale(text).setting
+
     def save(self) -> None:
-        """Check the profiles and the new kiosk PIN, then store the settings (all or none)."""
+        """Check the profiles, the scale and the new kiosk PIN, then store them (all or none)."""
         try:
             load_thresholds(self.thresholds.currentText())
             load_insole_rules(self.rules.currentText())
+            scale = self.scale_setting()
             pin_hash = self._new_pin_hash()
-        except OrthofitError as exc:
+        except (OrthofitError, ValueError) as exc:
             QMessageBox.warning(self, "Settings not saved", str(exc))
             return
         extra = {} if pin_hash is None else {"kiosk_pin": pin_hash}
         self.store.set_settings(clinic_name=self.clinic.text().strip(),
                                 clinic_logo=self.logo.text().strip(),
+                                clinic_contact=self.contact.toPlainText().strip(),
+                                pressure_scale=scale,
                                 mat_profile=self.profile.currentText(),
                                 mat_port=self.port.text().strip(),
                                 thresholds=self.thresholds.currentText(),

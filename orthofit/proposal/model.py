@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orthofit.errors import OrthofitError
+from orthofit.proposal.wording import describe_values
 
 FORMAT = "orthofit-insole-proposal"
 VERSION = 1
@@ -88,23 +89,12 @@ class Element:
             return v.get("type", "none") != "none"
         return any(v.get(k) for k in ("height_mm", "degrees", "depth_mm"))
 
-    def describe(self) -> str:
-        """The values in words, e.g. ``medial, 4 deg``."""
-        v = self.values
+    def describe(self, *, degree_sign: bool = True) -> str:
+        """The values in words, e.g. ``medial, 5°`` (``medial, 5 deg`` without the sign)."""
         if not self.active:
             return "none"
-        units = ELEMENT_KINDS.get(self.kind, {})
-        parts = []
-        for key, unit in units.items():
-            value = v.get(key)
-            if value in (None, "", []):
-                continue
-            if isinstance(value, list | tuple):
-                value = ", ".join(str(x) for x in value)
-            elif isinstance(value, float):
-                value = f"{value:g}"
-            parts.append(f"{value} {unit}".strip())
-        return ", ".join(parts) if parts else "none"
+        return describe_values(self.kind, dict(self.values), ELEMENT_KINDS.get(self.kind, {}),
+                               degree_sign=degree_sign)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
@@ -174,7 +164,7 @@ class Proposal:
                    data.get("scan", {}))
 
 
-def override(proposal: Proposal, side: str, kind: str, **values: Any) -> Proposal:
+def override(proposal: Proposal, side: str, kind: str, /, **values: Any) -> Proposal:
     """Return the proposal with one element's values changed by the clinician.
 
     The rule's own values are kept in ``proposed`` (the first time), so a report can show both.

@@ -17,6 +17,7 @@ from scipy.spatial import ConvexHull, QhullError
 from orthofit.analysis.footprint import Footprint
 from orthofit.analysis.masks import MASK_NAMES, assign_masks
 from orthofit.proposal.model import FootProposal
+from orthofit.proposal.wording import MASK_TITLES, format_value
 
 #: Fractions of the toe-less length where the heel and the midfoot end (as the masks).
 HEEL_END, MIDFOOT_END = 0.375, 0.64
@@ -24,11 +25,15 @@ HEEL_END, MIDFOOT_END = 0.375, 0.64
 
 @dataclasses.dataclass(frozen=True)
 class Zone:
-    """A marked area of the insole: ``kind`` (element), a label and a polygon (u, w) in mm."""
+    """A marked area of the insole: ``kind`` (element), a label and a polygon (u, w) in mm.
+
+    ``anchor`` (u, w) is a point inside the zone: where a label's leader line ends.
+    """
 
     kind: str
     label: str
     polygon: np.ndarray
+    anchor: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +47,8 @@ class InsoleOutline:
     width_mm: float
     toeless_length_mm: float
     shell_end_u_mm: float
+    #: "3/4" when the shell stops short of the toes (the drawings mark where), else "".
+    shell_part: str = ""
 
 
 def clip_half_plane(poly: np.ndarray, normal: np.ndarray, offset: float) -> np.ndarray:
@@ -94,9 +101,66 @@ def _clip_box(poly: np.ndarray, u0: float, u1: float, w0: float, w1: float) -> n
     return poly
 
 
+def width_at(poly: np.ndarray, u: float) -> tuple[float, float]:
+    """The (medial, lateral) extent ``w`` of a convex polygon across the foot at ``u`` (mm).
+
+    Examples
+    --------
+    >>> square = np.array([[0, -2], [4, -2], [4, 3], [0, 3]], float)
+    >>> width_at(square, 1.0)
+    (-2.0, 3.0)
+    """
+    ws = []
+    n = len(poly)
+    for i in range(n):
+        (ua, wa), (ub, wb) = poly[i], poly[(i + 1) % n]
+        if (ua - u) * (ub - u) <= 0 and ua != ub:
+            ws.append(wa + (wb - wa) * (u - ua) / (ub - ua))
+    if not ws:
+        return 0.0, 0.0
+    return float(min(ws)), float(max(ws))
+
+
+def arch_pad(outline: np.ndarray, l0: float, points: int = 24) -> tuple[np.ndarray, tuple]:
+    """A medial arch pad: a smooth crescent along the medial midfoot, and its highest point.
+
+    The pad follows the insole's medial edge (1.5 mm inside it) from the front of the heel
+    (27 % of the toe-less length) to just behind the first metatarsal head (66 %); its
+    lateral edge bulges toward the foot's axis, widest under the navicular (about 45 %), where
+    an arch support is highest, and tapers to nothing at both ends. Returns the polygon (u, w)
+    and the anchor (u, w) in the middle of its widest part.
+    """
+    u0, u1, u_peak = 0.27 * l0, 0.66 * l0, 0.45 * l0
+    med_peak, lat_peak = width_at(outline, u_peak)
+    # Widest at the navicular: about 40 % of the insole's width there, never past the axis.
+    reach = min(0.4 * (lat_peak - med_peak), 0.9 * max(-med_peak, 1.0))
+    t = np.linspace(0.0, 1.0, points)
+    u = u0 + t * (u1 - u0)
+    # A bump peaking at u_peak: sin(pi * s) of a warped s, smooth and zero at both ends.
+    k = np.log(0.5) / np.log((u_peak - u0) / (u1 - u0))
+    bump = np.sin(np.pi * t ** k) ** 1.3  # the power tapers both ends to a point
+    medial = np.array([width_at(outline, x)[0] + 1.5 for x in u])
+    inner = medial + reach * bump
+    poly = np.concatenate([np.stack([u, medial], axis=1),
+                           np.stack([u[::-1], inner[::-1]], axis=1)[1:-1]])
+    i = int(np.argmax(bump))
+    return poly, (float(u[i]), float(medial[i] + inner[i]) / 2)
+
+
+def _centre(poly: np.ndarray) -> tuple[float, float]:
+    """The vertex centre of a convex polygon (inside it)."""
+    c = poly.mean(axis=0)
+    return float(c[0]), float(c[1])
+
+
 def insole_outline(fp: Footprint, foot: FootProposal | None = None, *,
                    margin_mm: float = 4.0) -> InsoleOutline:
-    """The insole outline of a foot's print and, with a proposal, its element zones."""
+    """The insole outline of a foot's print and, with a proposal, its element zones.
+
+    Zones are listed bottom layer first (a heel lift under the whole heel, then posts, the
+    arch pad, a metatarsal pad and offloaded regions on top), each with a label that words
+    its values as the reports do ("arch support 18 mm", "medial rearfoot post 5°").
+    """
     # The width profile is sampled every half sensel: that is how far a sensel's corner
     # reaches beyond its centre.
     u_bins = fp.widths_u_mm
@@ -110,25 +174,34 @@ def insole_outline(fp: Footprint, foot: FootProposal | None = None, *,
     big = 1e3
     zones = []
     shell_end = float(outline[:, 0].max())
+    shell_part = ""
     if foot is not None:
         el = foot.elements
         if el["shell"].values.get("length") == "3/4":
             shell_end = MIDFOOT_END * l0 + 0.08 * l0  # just behind the metatarsal heads
-        post = el["rearfoot_post"].values
-        if post.get("side") in ("medial", "lateral") and post.get("degrees"):
-            w0, w1 = (-big, 0.0) if post["side"] == "medial" else (0.0, big)
-            zones.append(Zone("rearfoot_post", f"{post['side']} post {post['degrees']:g} deg",
-                              _clip_box(outline, -big, HEEL_END * l0, w0, w1)))
-        fpost = el["forefoot_post"].values
-        if fpost.get("side") in ("medial", "lateral") and fpost.get("degrees"):
-            w0, w1 = (-big, 0.0) if fpost["side"] == "medial" else (0.0, big)
-            zones.append(Zone("forefoot_post", f"{fpost['side']} forefoot {fpost['degrees']:g} "
-                              "deg", _clip_box(outline, MIDFOOT_END * l0, big, w0, w1)))
+            shell_part = "3/4"
+        lift = el["heel_lift"].values.get("height_mm") or 0
+        if lift:
+            poly = _clip_box(outline, -big, HEEL_END * l0, -big, big)
+            # Pointed to on the lateral half: a medial post may cover the other.
+            zones.append(Zone("heel_lift", f"heel lift {format_value(lift, 'mm')}", poly,
+                              (float(poly[:, 0].min() + 0.3 * np.ptp(poly[:, 0])),
+                               0.5 * float(poly[:, 1].max()))))
+        for kind, name, u_lo, u_hi in (("rearfoot_post", "rearfoot post", -big, HEEL_END * l0),
+                                       ("forefoot_post", "forefoot post", MIDFOOT_END * l0,
+                                        big)):
+            post = el[kind].values
+            if post.get("side") in ("medial", "lateral") and post.get("degrees"):
+                w0, w1 = (-big, 0.0) if post["side"] == "medial" else (0.0, big)
+                poly = _clip_box(outline, u_lo, u_hi, w0, w1)
+                zones.append(Zone(kind, f"{post['side']} {name} "
+                                  f"{format_value(post['degrees'], 'deg')}", poly,
+                                  _centre(poly)))
         arch = el["arch_support"].values.get("height_mm") or 0
         if arch:
-            zones.append(Zone("arch_support", f"arch {arch:g} mm",
-                              _clip_box(outline, 0.30 * l0, MIDFOOT_END * l0 + 0.04 * l0,
-                                        -big, 0.0)))
+            poly, anchor = arch_pad(outline, l0)
+            zones.append(Zone("arch_support", f"arch support {format_value(arch, 'mm')}",
+                              poly, anchor))
         pad = el["metatarsal_pad"].values
         if pad.get("type", "none") != "none":
             mask_idx = assign_masks(fp)
@@ -140,8 +213,10 @@ def insole_outline(fp: Footprint, foot: FootProposal | None = None, *,
             # Just proximal to the heads: the pad's distal edge offset_mm behind their line.
             u_c = u_heads - float(pad.get("offset_mm", 5.0)) - 10.0
             t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
-            zones.append(Zone("metatarsal_pad", f"{pad['type']} {pad.get('height_mm', 0):g} mm",
-                              np.stack([u_c + 10 * np.cos(t), w_c + 12 * np.sin(t)], axis=1)))
+            zones.append(Zone("metatarsal_pad", f"metatarsal {pad['type']} "
+                              f"{format_value(pad.get('height_mm', 0), 'mm')}",
+                              np.stack([u_c + 10 * np.cos(t), w_c + 12 * np.sin(t)], axis=1),
+                              (u_c, w_c)))
         regions = el["offloading"].values.get("regions") or []
         if regions:
             mask_idx = assign_masks(fp)
@@ -157,13 +232,10 @@ def insole_outline(fp: Footprint, foot: FootProposal | None = None, *,
                 except QhullError:  # sensels in a line: a small circle instead
                     t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
                     poly = pts.mean(0) + 8 * np.stack([np.cos(t), np.sin(t)], axis=1)
-                zones.append(Zone("offloading", f"offload {name}", poly))
-        lift = el["heel_lift"].values.get("height_mm") or 0
-        if lift:
-            zones.append(Zone("heel_lift", f"heel lift {lift:g} mm",
-                              _clip_box(outline, -big, HEEL_END * l0, -big, big)))
+                zones.append(Zone("offloading", f"offload {MASK_TITLES.get(name, name)}", poly,
+                                  _centre(poly)))
     return InsoleOutline(
-        side=fp.side, polygon=outline, zones=tuple(zones),
+        side=fp.side, polygon=outline, zones=tuple(z for z in zones if len(z.polygon) >= 3),
         length_mm=float(np.ptp(outline[:, 0])), width_mm=float(np.ptp(outline[:, 1])),
-        toeless_length_mm=l0, shell_end_u_mm=float(shell_end),
+        toeless_length_mm=l0, shell_end_u_mm=float(shell_end), shell_part=shell_part,
     )

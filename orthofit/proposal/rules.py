@@ -23,16 +23,11 @@ from orthofit.proposal.model import (
     Proposal,
     Reason,
 )
+from orthofit.proposal.wording import MASK_TITLES
 
 _OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
         ">": operator.gt, ">=": operator.ge, "in": lambda a, b: a in b,
         "not in": lambda a, b: a not in b}
-#: Readable names of the masks, for reasons and reports.
-MASK_TITLES = {"medial_heel": "medial heel", "lateral_heel": "lateral heel",
-               "midfoot": "midfoot", "m1": "1st metatarsal head",
-               "m2": "2nd metatarsal head", "m3": "3rd metatarsal head",
-               "m4": "4th metatarsal head", "m5": "5th metatarsal head", "hallux": "hallux",
-               "toes_2_5": "toes 2-5"}
 
 
 @dataclasses.dataclass(frozen=True)

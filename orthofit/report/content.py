@@ -9,18 +9,27 @@ the tests check what a report says without parsing a PDF, and keeps every number
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from orthofit.analysis.classify import INTERVAL_METHOD
-from orthofit.analysis.gait import frame_durations_s
-from orthofit.analysis.masks import assign_masks
 from orthofit.analysis.pipeline import Analysis, FootResult
-from orthofit.proposal.model import ELEMENT_KINDS, ELEMENT_TITLES, Proposal
-from orthofit.proposal.outline import InsoleOutline, insole_outline
-from orthofit.report import texts
+from orthofit.proposal.model import Proposal
+from orthofit.proposal.outline import InsoleOutline
+from orthofit.report import header, texts
+from orthofit.report.footmaps import (  # noqa: F401 - re-exported for the desktop
+    DIABETIC_PEAK_KPA,
+    MAP_KINDS,
+    FootLoad,
+    FootMap,
+    PressureMaps,
+    RegionLabel,
+    pressure_maps,
+)
+from orthofit.report.insole_blocks import insole_outlines, proposal_blocks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,46 +50,52 @@ class Para:
 
 @dataclasses.dataclass(frozen=True)
 class Table:
-    """Rows of cells (first row a header); ``widths`` are fractions of the text width."""
+    """Rows of cells (first row a header); ``widths`` are fractions of the text width.
+
+    ``flagged`` cells are boxed; a table of ``labels`` (label, value, label, value...) has no
+    header row and prints its even columns in bold.
+    """
 
     rows: tuple[tuple[str, ...], ...]
     widths: tuple[float, ...] | None = None
     flagged: tuple[tuple[int, int], ...] = ()
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class FootMap:
-    """One foot's peak-pressure picture with the overlays drawn over it (mat mm)."""
-
-    side: str
-    peak_kpa: np.ndarray
-    origin_mm: tuple[float, float]
-    pitch_mm: tuple[float, float]
-    heel_xy_mm: tuple[float, float]
-    axis: tuple[float, float]
-    lateral: tuple[float, float]
-    u_back_mm: float
-    toeless_length_mm: float
-    length_mm: float
-    cop_xy_mm: np.ndarray | None
-    title: str
-    mask_index: np.ndarray | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class PressureMaps:
-    """Both feet side by side on one shared kPa scale."""
-
-    maps: tuple[FootMap, ...]
-    vmax_kpa: float
-    overlays: bool = True
+    labels: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
 class ForceCurves:
-    """Force-time curves of the steps, per side (N against s from touch-down)."""
+    """Force-time curves of the steps, per side, against s from touch-down.
+
+    Each series is ``(label, times_s, force)``, the label starting with the side; ``unit`` is
+    "N", or "% body weight" when the patient's weight is known.
+    """
 
     series: tuple[tuple[str, np.ndarray, np.ndarray], ...]
+    unit: str = "N"
+
+
+@dataclasses.dataclass(frozen=True)
+class Stabilogram:
+    """The body's centre of pressure while standing, about its mean, with its 95 % ellipse.
+
+    ``x_mm`` runs medio-laterally (to the right), ``y_mm`` forwards; the ellipse is given by its
+    centre, semi-axes (mm) and the angle of its first axis from x (degrees, anticlockwise).
+    """
+
+    x_mm: np.ndarray
+    y_mm: np.ndarray
+    centre_mm: tuple[float, float]
+    semi_axes_mm: tuple[float, float]
+    angle_deg: float
+    area_mm2: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """Blocks side by side; ``widths`` are fractions of the text width."""
+
+    blocks: tuple[Any, ...]
+    widths: tuple[float, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,7 +151,9 @@ class SignatureLine:
 
 @dataclasses.dataclass(frozen=True)
 class PageBreak:
-    """Start a new page."""
+    """Start a new page; a ``soft`` one may be left out to spare an orphan last page."""
+
+    soft: bool = False
 
 
 @dataclasses.dataclass
@@ -150,6 +167,8 @@ class Document:
     blocks: list[Any]
     date: str
     logo: str | None = None
+    #: Words shown in the header of every page (the diabetes flag), or None.
+    flag: str | None = None
 
 
 def _f(value: Any, digits: int = 2, unit: str = "") -> str:
@@ -162,71 +181,6 @@ def _f(value: Any, digits: int = 2, unit: str = "") -> str:
 
 def _foot(analysis: Analysis, side: str) -> FootResult | None:
     return analysis.foot(side)
-
-
-#: Pictures a foot can be shown as: peak pressure (kPa), mean pressure while loaded (kPa),
-#: contact time (s).
-MAP_KINDS = ("peak", "mean", "contact")
-
-
-def _map_image(window: np.ndarray, mask: np.ndarray, kind: str, threshold: float,
-               held: np.ndarray | float) -> np.ndarray:
-    """One picture of a step; ``held`` is how long each frame stands for (s)."""
-    if kind == "peak":
-        img = window.max(axis=0)
-    else:
-        loaded = window > threshold
-        if kind == "mean":
-            n = loaded.sum(axis=0)
-            img = np.where(n > 0, (window * loaded).sum(axis=0) / np.maximum(n, 1), 0.0)
-        else:
-            weights = np.broadcast_to(np.asarray(held, dtype=np.float64), window.shape[:1])
-            img = np.tensordot(weights, loaded, axes=1)
-    return np.where(mask, img, 0.0)
-
-
-def pressure_maps(analysis: Analysis, rec_frames: np.ndarray, pitch: tuple[float, float],
-                  *, overlays: bool = True, kind: str = "peak",
-                  steps: dict[str, int] | None = None, dt: float = 0.01) -> PressureMaps | None:
-    """Pictures of each foot: its representative print, or the step chosen in ``steps``.
-
-    ``kind`` is one of :data:`MAP_KINDS`; ``steps`` maps a side to an index into that foot's
-    steps; ``dt`` is the frame interval (s) for contact time, used only when the analysis
-    does not keep its recordings (their own timestamps are used otherwise).
-    """
-    maps = []
-    for foot in analysis.feet:
-        step = foot.representative()
-        if steps and foot.side in steps:
-            chosen = [s for s in foot.steps if s.complete]
-            step = chosen[min(steps[foot.side], len(chosen) - 1)] if chosen else step
-        if step is None:
-            continue
-        r0, r1, c0, c1 = step.contact.box
-        t0, t1 = step.frames
-        # A combined analysis keeps each trial's frames; a step is drawn from its own trial.
-        source = analysis.frames_of(step)
-        source = rec_frames if source is None else source
-        held: np.ndarray | float = dt
-        if step.trial < len(analysis.recordings):
-            held = frame_durations_s(analysis.recordings[step.trial].times_s)[t0:t1]
-        peak = _map_image(source[t0:t1, r0:r1, c0:c1], step.contact.mask, kind,
-                          analysis.threshold_kpa, held)
-        fp = step.footprint
-        cop = step.cop_xy_mm[np.isfinite(step.cop_xy_mm).all(axis=1)] if analysis.mode == \
-            "walk" else None
-        # The anatomical mask of every sensel, as an image (-1 outside the foot).
-        mask_img = np.full(step.contact.mask.shape, -1, int)
-        rows, cols = np.nonzero(step.contact.mask)
-        mask_img[rows, cols] = assign_masks(fp)
-        maps.append(FootMap(foot.side, peak, (c0 * pitch[1], r0 * pitch[0]), pitch,
-                            fp.heel_xy_mm, fp.axis, fp.lateral, fp.u_back_mm,
-                            fp.toeless_length_mm, fp.length_mm, cop,
-                            f"{foot.side.capitalize()} foot", mask_img))
-    if not maps:
-        return None
-    vmax = max(float(m.peak_kpa.max()) for m in maps)
-    return PressureMaps(tuple(maps), max(vmax, 1.0), overlays)
 
 
 #: Index rows: key, label, digits, unit, normal range text, (low, high) or None.
@@ -347,10 +301,19 @@ def classification_table(analysis: Analysis) -> Table:
 
 
 def mask_table(analysis: Analysis) -> Table:
-    """Peak pressure, pressure-time integral and load share under each region."""
+    """Peak pressure, load share and (walks) pressure-time integral under each region.
+
+    A pressure-time integral grows with the time a foot stands still, so it is given for the
+    steps of a walk only: for a 30 s standing trial it would be a large number that means
+    nothing.
+    """
     from orthofit.proposal.rules import MASK_TITLES
 
-    rows = [("Region", "Peak L / R (kPa)", "PTI L / R (kPa s)", "Load L / R (%)")]
+    walk = analysis.mode == "walk"
+    header = ["Region", "Peak L / R (kPa)", "Load L / R (%)"]
+    if walk:
+        header.insert(2, "PTI L / R (kPa s)")
+    rows = [tuple(header)]
     left, right = _foot(analysis, "left"), _foot(analysis, "right")
     for name, title in MASK_TITLES.items():
         def cell(key: str, digits: int, name: str = name) -> str:
@@ -360,131 +323,278 @@ def mask_table(analysis: Analysis) -> Table:
                 vals.append(_f(m[key], digits) if m else "n/a")
             return " / ".join(vals)
 
-        rows.append((title, cell("peak_kpa", 0), cell("pti_kpa_s", 1), cell("load_pct", 1)))
-    return Table(tuple(rows), (0.3, 0.23, 0.24, 0.23))
+        cells = [title, cell("peak_kpa", 0), cell("load_pct", 1)]
+        if walk:
+            cells.insert(2, cell("pti_kpa_s", 1))
+        rows.append(tuple(cells))
+    widths = (0.3, 0.23, 0.24, 0.23) if walk else (0.3, 0.35, 0.35)
+    return Table(tuple(rows), widths)
 
 
 def balance_table(analysis: Analysis) -> Table | None:
-    """Load shares and sway (standing and balance trials)."""
+    """Load shares and sway (standing and balance trials); unknown figures are left out."""
     b = analysis.balance
     if not b:
         return None
-    rows = (("Measure", "Value"),
-            ("Load left / right", f"{_f(b['left_pct'], 0)} % / {_f(b['right_pct'], 0)} %"),
-            ("Load forefoot / rearfoot", f"{_f(b['fore_pct'], 0)} % / {_f(b['rear_pct'], 0)} %"),
-            ("Sway path length", _f(b["path_length_mm"], 0, " mm")),
-            ("Mean sway velocity", _f(b["mean_velocity_mm_s"], 1, " mm/s")),
-            ("95 % ellipse area", _f(b["ellipse_area_95_mm2"], 0, " mm2")),
-            ("Range front-back / side-side",
-             f"{_f(b['range_ap_mm'], 1)} / {_f(b['range_ml_mm'], 1)} mm"),
-            ("Recorded", _f(b["duration_s"], 1, " s")))
-    return Table(rows, (0.5, 0.5))
+
+    def pair(a: str, c: str, digits: int, unit: str) -> str | None:
+        if b.get(a) is None or b.get(c) is None:
+            return None
+        return f"{_f(b[a], digits)}{unit} / {_f(b[c], digits)}{unit}"
+
+    rows = [("Measure", "Value"),
+            ("Load left / right", pair("left_pct", "right_pct", 0, " %")),
+            ("Load forefoot / rearfoot", pair("fore_pct", "rear_pct", 0, " %")),
+            ("Sway path length", _known(b.get("path_length_mm"), 0, " mm")),
+            ("Mean sway velocity", _known(b.get("mean_velocity_mm_s"), 1, " mm/s")),
+            ("95 % ellipse area", _known(b.get("ellipse_area_95_mm2"), 0, " mm2")),
+            ("Range front-back / side-side", pair("range_ap_mm", "range_ml_mm", 1, " mm")),
+            ("Recorded for", _known(b.get("duration_s"), 1, " s"))]
+    return Table(tuple(r for r in rows if r[1] is not None), (0.5, 0.5))
 
 
-def proposal_blocks(proposal: Proposal) -> list[Any]:
-    """The proposal as a table and its numbered reasons.
+def _known(value: Any, digits: int, unit: str) -> str | None:
+    """``value`` with its unit, or None when it is not known (the row is then left out)."""
+    return None if value is None else _f(value, digits, unit)
 
-    The table gives every element per foot and points to its reason; each reason (rule text
-    with the measured values, source, evidence) is printed once.
+
+#: Gait parameter rows: key of ``analysis.gait[side]``, label, digits, unit.
+GAIT_ROWS = (
+    ("steps", "Steps", 0, ""),
+    ("stance_time_s", "Stance time", 2, " s"),
+    ("step_time_s", "Step time", 2, " s"),
+    ("step_length_mm", "Step length", 0, " mm"),
+    ("stride_time_s", "Stride time", 2, " s"),
+    ("stride_length_mm", "Stride length", 0, " mm"),
+    ("cadence_steps_min", "Cadence", 0, " steps/min"),
+    ("speed_m_s", "Walking speed", 2, " m/s"),
+    ("progression_angle_deg", "Foot progression angle (+ toes out)", 1, " deg"),
+)
+
+
+def gait_table(analysis: Analysis) -> Table | None:
+    """Gait parameters per foot (walks), from ``analysis.gait``; None when there are none.
+
+    A row that neither foot has (the mat cannot show it) is left out; the analysis's gait
+    notes say why.
     """
-    rows = [("Element", "Left", "Right", "Reason")]
-    flagged = []
-    reasons: list[tuple[str, str]] = []  # (sides, text), numbered in order of appearance
-    keys: dict[tuple[str, str], int] = {}
-    for kind in ELEMENT_KINDS:
-        cells = [ELEMENT_TITLES[kind]]
-        refs = []
-        for col, side in ((1, "left"), (2, "right")):
-            foot = proposal.foot(side)
-            el = foot.elements.get(kind) if foot else None
-            if el is None:
-                cells.append("-")
-                continue
-            text = el.describe()
-            if el.changed:
-                proposed = dataclasses.replace(el, values=el.proposed).describe()
-                text = f"{text} (changed by the clinician; proposed: {proposed})"
-                flagged.append((len(rows), col))
-            cells.append(text)
-            r = el.reason
-            body = f"{r.text} Rule '{r.rule}'; source: {r.source}; evidence: {r.evidence}."
-            if el.changed:
-                # The reason explains the proposed value; say which, and what is shown now.
-                proposed = dataclasses.replace(el, values=el.proposed).describe()
-                body = (f"{ELEMENT_TITLES[kind]} proposed as {proposed}: {body} Changed by the "
-                        f"clinician to {el.describe()}.")
-            key = (r.rule, body)
-            if key not in keys:
-                keys[key] = len(reasons)
-                reasons.append((side, body))
-            elif side not in reasons[keys[key]][0]:
-                reasons[keys[key]] = ("left and right", body)
-            ref = f"[{keys[key] + 1}]"
-            if ref not in refs:
-                refs.append(ref)
-        cells.append(" ".join(refs))
-        rows.append(tuple(cells))
-    out: list[Any] = [Table(tuple(rows), (0.2, 0.3, 0.3, 0.2), tuple(flagged))]
-    out += [Para(f"[{i + 1}] {sides.capitalize()}: {body}", "small")
-            for i, (sides, body) in enumerate(reasons)]
+    gait = getattr(analysis, "gait", None)
+    if analysis.mode != "walk" or not gait:
+        return None
+    rows = [("Parameter", "Left", "Right")]
+    for key, label, digits, unit in GAIT_ROWS:
+        values = [(gait.get(side) or {}).get(key) for side in ("left", "right")]
+        if all(v is None for v in values):
+            continue
+        rows.append((label, *(_f(float(v) if key != "steps" else v, digits, unit)
+                              if v is not None else "n/a" for v in values)))
+    return Table(tuple(rows), (0.46, 0.27, 0.27)) if len(rows) > 1 else None
+
+
+#: Roll-off phases: key, label, De Cock 2005's jogging figure (% of stance).
+ROLLOFF_ROWS = (
+    ("initial_contact_pct", "Initial contact", 8.2),
+    ("forefoot_contact_pct", "Forefoot contact", 11.3),
+    ("foot_flat_pct", "Foot flat", 25.3),
+    ("push_off_pct", "Forefoot push-off", 55.1),
+)
+
+
+def rolloff(foot: FootResult) -> dict[str, float | None]:
+    """A foot's roll-off phases (% of stance): its metrics, else the median of its steps."""
+    out: dict[str, float | None] = {}
+    for key, _, _ in ROLLOFF_ROWS:
+        value = foot.metrics.get(key)
+        if value is None:
+            vals = [s.phases.get(key) for s in foot.used_steps]
+            vals = [float(v) for v in vals if v is not None]
+            value = float(np.median(vals)) if vals else None
+        out[key] = value
     return out
 
 
-def insole_outlines(analysis: Analysis, proposal: Proposal) -> tuple[InsoleOutline, ...]:
-    """The insole of every proposed foot, drawn on that foot's representative print."""
-    out = []
-    for foot in analysis.feet:
-        step = foot.representative()
-        fp_prop = proposal.foot(foot.side)
-        if step is not None and fp_prop is not None:
-            out.append(insole_outline(step.footprint, fp_prop))
-    return tuple(out)
+def rolloff_table(analysis: Analysis) -> Table | None:
+    """Roll-off phases per foot in % of stance (walks), beside De Cock 2005's jogging figures."""
+    if analysis.mode != "walk":
+        return None
+    phases = {f.side: rolloff(f) for f in analysis.feet}
+    if not any(v is not None for p in phases.values() for v in p.values()):
+        return None
+    rows = [("Phase (% of stance)", "Left", "Right", "Jogging, De Cock 2005")]
+    for key, label, ref in ROLLOFF_ROWS:
+        rows.append((label, *(_f(phases[side].get(key), 0, " %") if side in phases else "-"
+                              for side in ("left", "right")), f"{ref:g} %"))
+    return Table(tuple(rows), (0.34, 0.2, 0.2, 0.26))
+
+
+def stabilogram(analysis: Analysis) -> Stabilogram | None:
+    """The standing COP and its 95 % ellipse, from ``analysis.balance["stabilogram"]``."""
+    data = (analysis.balance or {}).get("stabilogram")
+    if not isinstance(data, dict) or not data.get("ellipse"):
+        return None
+    x = np.asarray(data.get("x_mm") or [], dtype=float)
+    y = np.asarray(data.get("y_mm") or [], dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y) if x.shape == y.shape else None
+    if ok is None or ok.sum() < 2:
+        return None
+    e = data["ellipse"]
+    try:
+        return Stabilogram(x[ok], y[ok], (float(e["centre_mm"][0]), float(e["centre_mm"][1])),
+                           (float(e["semi_axes_mm"][0]), float(e["semi_axes_mm"][1])),
+                           float(e["angle_deg"]), float(e["area_mm2"]))
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+
+
+def force_curves(analysis: Analysis, weight_kg: float | None) -> ForceCurves | None:
+    """Every complete step's force over time, per foot; in % body weight when it is known."""
+    if analysis.mode != "walk":
+        return None
+    per_bw = 100.0 / (weight_kg * G) if weight_kg else None
+    series = tuple((f"{f.side} step {i + 1}", s.times_s - s.times_s[0],
+                    s.force_n * per_bw if per_bw else s.force_n)
+                   for f in analysis.feet for i, s in enumerate(f.steps) if s.complete)
+    if not series:
+        return None
+    return ForceCurves(series, "% body weight" if per_bw else "N")
+
+
+#: Standard gravity (m/s2): a weight in kg as a force in N.
+G = 9.80665
+
+
+def _recorded(value: Any) -> str | None:
+    """When the scan was recorded, as a reader writes it (None when unknown)."""
+    if value in (None, "", "-"):
+        return None
+    text = str(value)
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return when.strftime("%Y-%m-%d %H:%M")
 
 
 def capture_table(info: dict[str, Any], analysis: Analysis) -> Table:
-    """Mat, profile, date, frame rate, and what the analysis used."""
+    """Mat, profile, date, frame rate, and what the analysis used (unknown rows left out)."""
     rec = analysis.recording
     trials = analysis.trials
-    scans = str(info.get("file", "-"))
+    scans = str(info.get("file") or "")
     if len(trials) > 1:
         scans = ", ".join(f"{t['label']} ({t['steps']} complete)" for t in trials)
-    rows = (("Capture", ""),
-            ("Scan file" if len(trials) <= 1 else "Trials", scans),
-            ("Mat profile", str(rec.get("profile") or "-")),
-            ("Recorded", str(info.get("recorded", "-"))),
-            ("Frames", f"{rec['frames']} at {_f(rec.get('rate_hz'), 0, ' Hz')}"),
+    rate = rec.get("rate_hz")
+    rows = [("Capture", ""),
+            ("Scan file" if len(trials) <= 1 else "Trials", scans or None),
+            ("Mat profile", str(rec["profile"]) if rec.get("profile") else None),
+            ("Recorded", _recorded(info.get("recorded"))),
+            ("Frames", f"{rec['frames']}" + (f" at {rate:.0f} Hz" if rate else "")),
             ("Sensels", f"{rec['rows']} x {rec['cols']}, pitch {rec['pitch_mm'][0]:g} x "
              f"{rec['pitch_mm'][1]:g} mm"),
             ("Trial", analysis.mode),
             ("Noise threshold", f"{analysis.threshold_kpa:.1f} kPa"),
             ("Cut-offs", analysis.thresholds.name),
-            ("Insole rules", info.get("rules", "-")))
-    return Table(rows, (0.3, 0.7))
+            ("Insole rules", str(info["rules"]) if info.get("rules") else None)]
+    return Table(tuple(r for r in rows if r[1] is not None), (0.3, 0.7))
+
+
+def header_table(info: dict[str, Any], analysis: Analysis) -> Table:
+    """Who and what the report is about: the known facts of the patient, date, trials.
+
+    Two facts a row (label, value, label, value), so a full header stays a few lines tall.
+    """
+    rows = header.patient_rows(info) or [("Patient", "(no name given)")]
+    rows.append(("Report date", str(info["date"])))
+    if analysis.combined:
+        rows.append(("Trials", f"{len(analysis.trials)} {analysis.mode} trials analysed "
+                               "together"))
+    else:
+        rows.append(("Scan", f"{analysis.mode} trial" + (f", {info['file']}"
+                                                        if info.get("file") else "")))
+    pairs = [rows[i] + (rows[i + 1] if i + 1 < len(rows) else ("", ""))
+             for i in range(0, len(rows), 2)]
+    return Table(tuple(pairs), (0.15, 0.35, 0.15, 0.35), labels=True)
+
+
+def _map_caption(maps: PressureMaps, analysis: Analysis, diabetic: bool) -> str:
+    walk = analysis.mode == "walk"
+    shown = "a representative step of each foot" if walk else "each standing foot"
+    text = (f"Peak pressure of {shown}; colours: {maps.scale_text}. Numbers: the peak "
+            "pressure (kPa) in each region. Drawn over each foot: the foot axis (heel centre to "
+            "second toe, dashed), the thirds of the arch index (solid lines), the region "
+            "outlines (MH/LH medial/lateral heel, MF midfoot, M1-M5 metatarsal heads, H hallux, "
+            "T toes 2-5)")
+    text += " and the centre-of-pressure path." if walk else "."
+    if any(m.load is not None for m in maps.maps):
+        text += (" Beside each foot: its share of the body's load, and the shares in front of "
+                 "and behind half its length (dotted line); together they make 100 %.")
+    if diabetic and maps.mark_kpa is not None:
+        high = [f"{m.side} {r.label} {r.value:.0f} kPa" for m in maps.maps for r in m.regions
+                if r.value >= maps.mark_kpa]
+        text += (f" Diabetes: regions at or above {maps.mark_kpa:.0f} kPa (barefoot ulcer "
+                 "risk, Armstrong 1998) are boxed" + (f": {', '.join(high)}." if high else
+                                                       "; no region reaches it."))
+    return text
+
+
+def _public_blocks(blocks: list[Any]) -> list[Any]:
+    """The blocks with every internal file name taken out of their words."""
+    out = []
+    for b in blocks:
+        if isinstance(b, Para | Heading):
+            b = dataclasses.replace(b, text=header.public_text(b.text))
+        elif isinstance(b, Table):
+            b = dataclasses.replace(b, rows=tuple(tuple(header.public_text(c) for c in row)
+                                                  for row in b.rows))
+        out.append(b)
+    return out
+
+
+def public_document(doc: Document) -> Document:
+    """``doc`` with every internal file name taken out of its words (see ``public_text``)."""
+    return dataclasses.replace(doc, blocks=_public_blocks(doc.blocks))
 
 
 def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
                      pitch: tuple[float, float], *, info: dict[str, Any]) -> Document:
-    """The clinical report: pictures, indices, balance, classification, the proposal."""
+    """The clinical report: pictures, indices, gait or balance, classification, the proposal.
+
+    ``info`` is the report dict (see :func:`orthofit.report.header.complete_info`); a diabetic
+    patient's report carries the diabetes flag on every page.
+    """
+    info = header.complete_info(info)
     patient = info.get("patient_name") or "(no name given)"
     clinic = info.get("clinic") or "orthofit"
-    blocks: list[Any] = [
-        Para(f"<b>{clinic}</b> - foot pressure assessment", "big"),
-        Table((("Patient", patient), ("Date", info["date"]),
-               ("Scan", f"{analysis.mode} trial, {info.get('file', '')}" if not
-                analysis.combined else f"{len(analysis.trials)} {analysis.mode} trials "
-                "analysed together")), (0.25, 0.75)),
-    ]
+    diabetic = info["diabetic"]
+    flag = header.DIABETES_FLAG if diabetic else None
+    blocks: list[Any] = [Para(f"<b>{clinic}</b> - foot pressure assessment", "big")]
+    if info.get("clinic_contact"):
+        blocks.append(Para(str(info["clinic_contact"]), "small"))
+    blocks.append(header_table(info, analysis))
+
+    def document(blocks: list[Any]) -> Document:
+        return Document("orthofit clinician report", "Plantar pressure assessment and insole "
+                        "prescription", clinic, f"{clinic} - {patient}", _public_blocks(blocks),
+                        info["date"], info.get("clinic_logo"), flag)
+
     if not analysis.feet or not any(s.complete for f in analysis.feet for s in f.steps):
-        blocks += [Heading("Result"), Para(texts.cannot_analyse(analysis), "warning")]
-        blocks += [capture_table(info, analysis), SignatureLine()]
-        return Document("orthofit clinician report", "Plantar pressure assessment", clinic,
-                        f"{clinic} - {patient}", blocks, info["date"])
-    maps = pressure_maps(analysis, frames, pitch)
-    blocks += [Heading("Peak pressure"), maps] if maps else []
-    blocks.append(Para("Drawn over each foot: the foot axis (heel centre to second toe, dashed), "
-                       "the thirds of the arch index (solid lines), the outlines of the regions "
-                       "(heel medial/lateral, midfoot, M1-M5, hallux, toes; thin grey) and the "
-                       "centre-of-pressure path (walks).", "small"))
+        blocks += [Heading("Result"), Para(texts.cannot_analyse(analysis), "warning"),
+                   capture_table(info, analysis), Heading("Notes"), SignatureLine()]
+        return document(blocks)
+    walk = analysis.mode == "walk"
+    maps = pressure_maps(analysis, frames, pitch, scale=info["pressure_scale"],
+                         mark_kpa=DIABETIC_PEAK_KPA if diabetic else None)
+    if maps:
+        blocks += [Heading("Peak pressure"), maps, Para(_map_caption(maps, analysis, diabetic),
+                                                        "small")]
+    blocks += [Heading("Regions", 2), mask_table(analysis)]
+    bal = balance_table(analysis)
+    if bal is not None:
+        stab = stabilogram(analysis)
+        blocks += [Heading("Balance and load"), Row((bal, stab), (0.5, 0.5)) if stab else bal]
+        if stab is not None:
+            blocks.append(Para("Stabilogram: the body's centre of pressure about its mean "
+                               "(right and forwards positive) with its 95 % ellipse "
+                               f"({stab.area_mm2:.0f} mm2).", "small"))
     blocks += [Heading("Indices"), index_table(analysis),
                Para("* outside the range shown. Ranges marked provisional are cut-offs of the "
                     "threshold profile, not validated norms.", "small"),
@@ -499,59 +609,35 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
     for foot in analysis.feet:
         for note in foot.notes:
             blocks.append(Para(f"{foot.side.capitalize()} foot: {note}.", "small"))
-    for flag in analysis.asymmetry.get("flags", []):
-        blocks.append(Para(f"Asymmetry: {flag}.", "note"))
-    bal = balance_table(analysis)
-    if bal is not None:
-        blocks += [Heading("Balance and load"), bal]
-    if analysis.mode == "walk":
-        series = tuple((f"{f.side} step {i + 1}", s.times_s - s.times_s[0], s.force_n)
-                       for f in analysis.feet for i, s in enumerate(f.steps) if s.complete)
-        blocks += [Heading("Force over the step"), ForceCurves(series)]
-    blocks += [Heading("Regions"), mask_table(analysis)]
-    blocks += [PageBreak(), Heading("Proposed insoles"), InsoleFigure(insole_outlines(analysis,
-                                                                                 proposal)),
-               *proposal_blocks(proposal)]
+    for flag_text in analysis.asymmetry.get("flags", []):
+        blocks.append(Para(f"Asymmetry: {flag_text}.", "note"))
+    if walk:
+        gait, phases = gait_table(analysis), rolloff_table(analysis)
+        if gait is not None or phases is not None:
+            blocks.append(Heading("Gait"))
+        if gait is not None:
+            blocks.append(gait)
+        for note in getattr(analysis, "gait_notes", None) or []:
+            blocks.append(Para(f"{note}.".replace("..", "."), "small"))
+        if phases is not None:
+            blocks += [Heading("Roll-off phases", 2), phases,
+                       Para("Median of the steps. The reference figures are from jogging; "
+                            "walking differs.", "small")]
+        curves = force_curves(analysis, (info["patient"] or {}).get("weight_kg"))
+        if curves is not None:
+            blocks += [Heading("Force over the step", 2), curves]
+    blocks.append(capture_table(info, analysis))
+    for warning in analysis.warnings:
+        blocks.append(Para(f"Analysis note: {warning}.", "small"))
+    blocks += [PageBreak(soft=True), Heading("Proposed insoles"),
+               InsoleFigure(insole_outlines(analysis, proposal)), *proposal_blocks(proposal)]
     for note in proposal.notes:
         blocks.append(Para(note, "note"))
     blocks += [Para("Evidence: 'trial evidence' rests on published studies; 'practice "
                     "convention' is common clinical practice without trial support; "
                     "'provisional' marks cut-offs not yet validated.", "small"),
-               Heading("Notes"), SignatureLine(), capture_table(info, analysis)]
-    for warning in analysis.warnings:
-        blocks.append(Para(f"Analysis note: {warning}.", "small"))
-    return Document("orthofit clinician report", "Plantar pressure assessment and insole "
-                    "prescription", clinic, f"{clinic} - {patient}", blocks, info["date"],
-                    info.get("clinic_logo"))
-
-
-def patient_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
-                   pitch: tuple[float, float], *, info: dict[str, Any]) -> Document:
-    """The patient's report: plain words, their own feet, the knee, the plan."""
-    name = info.get("patient_name")
-    clinic = info.get("clinic") or "orthofit"
-    blocks: list[Any] = [Para(f"Your foot scan{', ' + name if name else ''}", "big"),
-                         Para(f"{clinic}, {info['date']}", "small")]
-    if not analysis.feet or not any(s.complete for f in analysis.feet for s in f.steps):
-        blocks += [Para(texts.cannot_analyse_patient(analysis), "warning"),
-                   Heading("This is not a diagnosis"), Para(texts.NOT_A_DIAGNOSIS)]
-        return Document("Your foot scan", "Foot scan explained", clinic, clinic, blocks,
-                        info["date"])
-    maps = pressure_maps(analysis, frames, pitch, overlays=False)
-    blocks += [Heading("Your feet"), Para(texts.PICTURE), maps] if maps else []
-    blocks.append(Heading("What we found"))
-    for foot in analysis.feet:
-        blocks.append(Para(texts.foot_summary(foot)))
-    blocks += [Heading("Why your feet matter for your knees"), Para(texts.KINETIC_CHAIN_1),
-               Para(texts.KINETIC_CHAIN_2), Heading("What your insoles do")]
-    for line in texts.insole_lines(proposal):
-        blocks.append(Para(line))
-    blocks += [PageBreak(), Heading("Your exercise plan"), Para(texts.PLAN_INTRO)]
-    blocks += [Exercise(*e) for e in texts.EXERCISES]
-    blocks += [Heading("When to see a professional"), Para(texts.SEE_A_PROFESSIONAL),
-               Heading("This is not a diagnosis"), Para(texts.NOT_A_DIAGNOSIS)]
-    return Document("Your foot scan", "Foot scan explained for the patient", clinic, clinic,
-                    blocks, info["date"], info.get("clinic_logo"))
+               Heading("Notes"), SignatureLine()]
+    return document(blocks)
 
 
 def all_text(doc: Document) -> str:

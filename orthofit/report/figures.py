@@ -1,28 +1,19 @@
 """Report figures as reportlab drawings.
 
-Pressure maps, colour bar, force curves, insoles and the exercise illustrations.
+Step strips, force curves, the stabilogram and the exercise illustrations; the pressure maps
+are drawn in ``map_figure.py`` and the insoles in ``insole_figure.py`` (both re-exported here).
 
-Every figure is vector graphics except the pressure image itself, so it prints sharp; colours
-run from white to dark red with steadily falling lightness (colorcet CET-L18), so the maps read
-the same in black-and-white print, and overlays are black.
+Every figure is vector graphics except the pressure image itself, so it prints sharp. Left and
+right differ in colour and in line style, so they still differ in black-and-white print.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import colorcet
 import numpy as np
-import reportlab
-from PIL import Image as PILImage
-from reportlab.graphics.charts.legends import LineLegend
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import (
-    STATE_DEFAULTS,
     Circle,
     Drawing,
-    Group,
-    Image,
     Line,
     Polygon,
     PolyLine,
@@ -30,199 +21,23 @@ from reportlab.graphics.shapes import (
     String,
 )
 from reportlab.lib import colors
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from skimage.measure import find_contours
 
 from orthofit.report.content import (
-    FootMap,
     ForceCurves,
-    InsoleFigure,
-    PressureMaps,
+    Stabilogram,
     StepStrips,
 )
+from orthofit.report.fonts import BOLD, FONT, register_fonts  # noqa: F401 - re-exported
 
-_FONTS = {"Vera": "Vera.ttf", "VeraBd": "VeraBd.ttf", "VeraIt": "VeraIt.ttf",
-          "VeraBI": "VeraBI.ttf"}
+# The insole drawings live in their own module; re-exported here for older callers.
+from orthofit.report.insole_figure import insole_drawing, insole_group  # noqa: F401
+from orthofit.report.map_figure import colour_bar, pressure_maps_drawing  # noqa: F401
+from orthofit.report.scale import nice_ticks
 
-
-def register_fonts() -> None:
-    """Register the Bitstream Vera TrueType fonts that ship with reportlab (embedded in PDFs)."""
-    if "Vera" in pdfmetrics.getRegisteredFontNames():
-        return
-    folder = Path(reportlab.__file__).parent / "fonts"
-    for name, file in _FONTS.items():
-        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
-    pdfmetrics.registerFontFamily("Vera", normal="Vera", bold="VeraBd", italic="VeraIt",
-                                  boldItalic="VeraBI")
-    # Drawings start from reportlab's default state, whose font is Helvetica: it would be set
-    # (and listed, unembedded) on every page with a figure even though no text uses it.
-    STATE_DEFAULTS["fontName"] = "Vera"
-
-
-register_fonts()
-
-FONT = "Vera"
-BOLD = "VeraBd"
-#: The colour scale: CET-L18 (white - yellow - orange - red), perceptually uniform.
-_LUT = np.array([[int(h[i:i + 2], 16) for i in (1, 3, 5)] for h in colorcet.CET_L18],
-                dtype=np.uint8)
-_GREYS = [colors.Color(g, g, g) for g in (0.85, 0.7, 0.55, 0.4)]
-
-
-def colourise(kpa: np.ndarray, vmax: float) -> np.ndarray:
-    """RGB image (uint8) of pressures on the report's scale; zero stays white.
-
-    Examples
-    --------
-    >>> colourise(np.array([[0.0, 100.0]]), 100.0)[0, 0].tolist()
-    [255, 255, 255]
-    """
-    idx = np.clip(np.round(kpa / max(vmax, 1e-9) * (len(_LUT) - 1)), 0, len(_LUT) - 1)
-    rgb = _LUT[idx.astype(int)]
-    rgb[kpa <= 0] = 255
-    return rgb
-
-
-def _nice_ticks(vmax: float) -> list[float]:
-    step = 10 ** np.floor(np.log10(max(vmax, 1e-9) / 4))
-    for m in (1, 2, 2.5, 5, 10):
-        if vmax / (m * step) <= 5:
-            step *= m
-            break
-    return [float(v) for v in np.arange(0, vmax + 1e-9, step)]
-
-
-def _foot_map(m: FootMap, scale: float, vmax: float, overlays: bool) -> Group:
-    """One foot's picture; ``scale`` points per mm."""
-    rows, cols = m.peak_kpa.shape
-    h_mm, w_mm = rows * m.pitch_mm[0], cols * m.pitch_mm[1]
-    rgb = colourise(m.peak_kpa, vmax)
-    image = PILImage.fromarray(np.kron(rgb, np.ones((4, 4, 1), np.uint8)), "RGB")
-    g = Group(Image(0, 0, w_mm * scale, h_mm * scale, image))
-    g.add(Rect(0, 0, w_mm * scale, h_mm * scale, fillColor=None, strokeColor=colors.grey,
-               strokeWidth=0.3))
-    ox, oy = m.origin_mm
-
-    def pt(x: float, y: float) -> tuple[float, float]:
-        return (x - ox) * scale, (h_mm - (y - oy)) * scale
-
-    if overlays:
-        heel, axis, lat = np.array(m.heel_xy_mm), np.array(m.axis), np.array(m.lateral)
-        a = pt(*(heel + axis * m.u_back_mm))
-        b = pt(*(heel + axis * (m.u_back_mm + m.length_mm)))
-        g.add(Line(*a, *b, strokeColor=colors.black, strokeWidth=0.8, strokeDashArray=[3, 2]))
-        if m.mask_index is not None:
-            _mask_outlines(g, m, pt)
-        half = 0.2 * m.length_mm  # about the width of a forefoot either side of the axis
-        for frac, dash in ((1 / 3, None), (2 / 3, None)):
-            c = heel + axis * (m.u_back_mm + frac * m.toeless_length_mm)
-            seg = clip_segment(pt(*(c - lat * half)), pt(*(c + lat * half)),
-                               w_mm * scale, h_mm * scale)
-            if seg is not None:
-                g.add(Line(*seg[0], *seg[1], strokeColor=colors.black, strokeWidth=0.9,
-                           strokeDashArray=dash))
-        if m.cop_xy_mm is not None and len(m.cop_xy_mm) > 1:
-            points = [v for xy in m.cop_xy_mm for v in pt(*xy)]
-            g.add(PolyLine(points, strokeColor=colors.white, strokeWidth=2.2))
-            g.add(PolyLine(points, strokeColor=colors.black, strokeWidth=0.9))
-    g.add(String(w_mm * scale / 2, h_mm * scale + 4, m.title, fontName=BOLD, fontSize=9,
-                 textAnchor="middle"))
-    return g
-
-
-def clip_segment(p: tuple[float, float], q: tuple[float, float], width: float,
-                 height: float) -> tuple[tuple[float, float], tuple[float, float]] | None:
-    """The part of segment pq inside the rectangle [0, width] x [0, height] (Liang-Barsky).
-
-    Examples
-    --------
-    >>> clip_segment((-5.0, 5.0), (15.0, 5.0), 10.0, 10.0)
-    ((0.0, 5.0), (10.0, 5.0))
-    """
-    (x0, y0), (x1, y1) = p, q
-    dx, dy = x1 - x0, y1 - y0
-    t0, t1 = 0.0, 1.0
-    for edge_p, edge_q in ((-dx, x0), (dx, width - x0), (-dy, y0), (dy, height - y0)):
-        if edge_p == 0:
-            if edge_q < 0:
-                return None
-            continue
-        t = edge_q / edge_p
-        if edge_p < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-    if t0 > t1:
-        return None
-    return (x0 + t0 * dx, y0 + t0 * dy), (x0 + t1 * dx, y0 + t1 * dy)
-
-
-_MASK_LABELS = ("MH", "LH", "MF", "M1", "M2", "M3", "M4", "M5", "H", "T")
-
-
-def _mask_outlines(g: Group, m: FootMap, pt) -> None:  # noqa: ANN001 - a local mapping
-    """Outline every anatomical mask (sensel edges) and label it at its centre."""
-    img = m.mask_index
-    up = np.kron(img, np.ones((2, 2), int))  # contours between half-sensels follow the edges
-    for k, label in enumerate(_MASK_LABELS):
-        region = np.pad(up == k, 1).astype(float)
-        if region.sum() == 0:
-            continue
-        for contour in find_contours(region, 0.5):
-            rows = (contour[:, 0] - 1) / 2.0
-            cols = (contour[:, 1] - 1) / 2.0
-            xs = m.origin_mm[0] + cols * m.pitch_mm[1]
-            ys = m.origin_mm[1] + rows * m.pitch_mm[0]
-            points = [v for x, y in zip(xs, ys, strict=True) for v in pt(x, y)]
-            if len(points) >= 6:
-                g.add(PolyLine(points, strokeColor=colors.Color(.45, .45, .45), strokeWidth=0.35))
-        rr, cc = np.nonzero(img == k)
-        x = m.origin_mm[0] + (cc.mean() + 0.5) * m.pitch_mm[1]
-        y = m.origin_mm[1] + (rr.mean() + 0.5) * m.pitch_mm[0]
-        px, py = pt(x, y)
-        g.add(String(px, py - 2, label, fontName=FONT, fontSize=5, textAnchor="middle",
-                     fillColor=colors.Color(.15, .15, .15)))
-
-
-def colour_bar(vmax: float, height: float, width: float = 8.0) -> Group:
-    """A vertical kPa scale ``height`` points tall."""
-    g = Group()
-    n = 64
-    for i in range(n):
-        v = (i + 0.5) / n * vmax
-        r, gg, b = colourise(np.array([v]), vmax)[0] / 255.0
-        g.add(Rect(0, i * height / n, width, height / n + 0.2, fillColor=colors.Color(r, gg, b),
-                   strokeColor=None))
-    g.add(Rect(0, 0, width, height, fillColor=None, strokeColor=colors.black, strokeWidth=0.4))
-    for v in _nice_ticks(vmax):
-        y = v / vmax * height
-        g.add(Line(width, y, width + 3, y, strokeColor=colors.black, strokeWidth=0.4))
-        g.add(String(width + 5, y - 2.5, f"{v:g}", fontName=FONT, fontSize=7))
-    g.add(String(0, height + 6, "kPa", fontName=BOLD, fontSize=7))
-    return g
-
-
-def pressure_maps_drawing(fig: PressureMaps, max_width: float, max_height: float) -> Drawing:
-    """Both feet side by side at true aspect (the pitch), with the colour bar."""
-    widths = [m.peak_kpa.shape[1] * m.pitch_mm[1] for m in fig.maps]
-    heights = [m.peak_kpa.shape[0] * m.pitch_mm[0] for m in fig.maps]
-    gap = 8 * mm
-    bar_space = 40.0
-    scale = min((max_width - bar_space - gap * (len(widths) - 1)) / sum(widths),
-                (max_height - 16) / max(heights))
-    d = Drawing(max_width, max(heights) * scale + 16)
-    x = 0.0
-    for m, w, h in zip(fig.maps, widths, heights, strict=True):
-        g = _foot_map(m, scale, fig.vmax_kpa, fig.overlays)
-        g.translate(x, max(heights) * scale - h * scale)
-        d.add(g)
-        x += w * scale + gap
-    bar = colour_bar(fig.vmax_kpa, max(heights) * scale * 0.8)
-    bar.translate(x, 4)
-    d.add(bar)
-    return d
+#: Left and right in every chart: blue solid and orange dashed (told apart in colour, in
+#: grey print and by colour-blind readers).
+SIDE_STYLE = {"left": (colors.Color(0.0, 0.35, 0.7), None),
+              "right": (colors.Color(0.85, 0.4, 0.0), [4, 2])}
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -252,7 +67,7 @@ def step_strips_drawing(fig: StepStrips, width: float, row: float = 30.0) -> Dra
                    fillColor=colors.Color(.88, .88, .88), strokeColor=None))
         d.add(Line(label_w, y0 - 4, label_w + axis_w, y0 - 4, strokeColor=colors.black,
                    strokeWidth=0.4))
-        step = _nice_ticks(st.hi - st.lo)[1]
+        step = nice_ticks(st.hi - st.lo)[1]
         for t in np.arange(np.ceil(st.lo / step) * step, st.hi + 1e-9, step):
             t = round(float(t), 6) + 0.0  # no "-0"
             d.add(Line(x(t), y0 - 4, x(t), y0 - 6, strokeColor=colors.black, strokeWidth=0.4))
@@ -279,85 +94,97 @@ def step_strips_drawing(fig: StepStrips, width: float, row: float = 30.0) -> Dra
     return d
 
 
+def _legend(d: Drawing, x: float, y: float, entries: list[tuple[str, str]]) -> None:
+    """Line samples in each side's colour and dash, with their words, one under another."""
+    for k, (side, text) in enumerate(entries):
+        colour, dash = SIDE_STYLE.get(side, (colors.black, None))
+        yy = y - 11 * k
+        d.add(Line(x, yy + 2.5, x + 18, yy + 2.5, strokeColor=colour, strokeWidth=1.4,
+                   strokeDashArray=dash))
+        d.add(String(x + 22, yy, text, fontName=FONT, fontSize=7))
+
+
 def force_curves_drawing(fig: ForceCurves, width: float, height: float = 150) -> Drawing:
-    """Force (N) against time from touch-down (s), one line per step; dashes tell sides."""
+    """Force (N or % body weight) against time from touch-down (s), one line per step.
+
+    Left steps are blue and solid, right steps orange and dashed, named in the legend.
+    """
     d = Drawing(width, height)
     plot = LinePlot()
-    plot.x, plot.y, plot.width, plot.height = 40, 30, width - 160, height - 45
+    plot.x, plot.y, plot.width, plot.height = 40, 30, width - 150, height - 45
     plot.data = [list(zip(t.tolist(), f.tolist(), strict=True)) for _, t, f in fig.series]
+    sides = []
     for i, (label, _, _) in enumerate(fig.series):
-        plot.lines[i].strokeColor = colors.black if label.startswith("left") else \
-            colors.Color(0.45, 0.45, 0.45)
-        plot.lines[i].strokeWidth = 1.0
-        if label.startswith("right"):
-            plot.lines[i].strokeDashArray = [3, 2]
+        side = label.split(" ")[0]
+        colour, dash = SIDE_STYLE.get(side, (colors.black, None))
+        plot.lines[i].strokeColor = colour
+        plot.lines[i].strokeWidth = 0.9
+        if dash:
+            plot.lines[i].strokeDashArray = dash
+        if side not in sides:
+            sides.append(side)
     for axis in (plot.xValueAxis, plot.yValueAxis):
         axis.labels.fontName = FONT
         axis.labels.fontSize = 7
     plot.yValueAxis.valueMin = 0
     d.add(plot)
-    d.add(String(plot.x - 30, plot.y + plot.height + 6, "force (N)", fontName=FONT, fontSize=7))
-    d.add(String(plot.x + plot.width - 60, 8, "time from touch-down (s)", fontName=FONT,
-                 fontSize=7))
-    legend = LineLegend()
-    legend.x, legend.y = width - 110, height - 20
-    legend.fontName, legend.fontSize = FONT, 7
-    # One entry per side (a visit can have a dozen steps): solid black left, dashed grey right.
-    pairs = {}
-    for i, (label, _, _) in enumerate(fig.series):
-        side = label.split(" ")[0]
-        pairs.setdefault(side, (plot.lines[i].strokeColor, f"{side} steps"))
-    legend.colorNamePairs = list(pairs.values())
-    d.add(legend)
+    unit = "force (% body weight)" if fig.unit.startswith("%") else f"force ({fig.unit})"
+    d.add(String(plot.x - 30, plot.y + plot.height + 6, unit, fontName=FONT, fontSize=7))
+    d.add(String(plot.x + plot.width, 8, "time from touch-down (s)", fontName=FONT,
+                 fontSize=7, textAnchor="end"))
+    counts = {s: sum(label.startswith(s + " ") for label, _, _ in fig.series) for s in sides}
+    _legend(d, plot.x + plot.width + 14, plot.y + plot.height - 8,
+            [(s, f"{s} foot ({counts[s]} steps)") for s in sides])
     return d
 
 
-def insole_group(outline, scale: float, mirror: bool) -> Group:  # noqa: ANN001
-    """One insole: outline, zones (grey levels, labelled), the shell's end and dimensions."""
-    sign = -1.0 if mirror else 1.0
-    u0 = float(outline.polygon[:, 0].min())
+def stabilogram_drawing(fig: Stabilogram, size: float = 170.0) -> Drawing:
+    """The standing COP path about its mean and its 95 % ellipse, on equal mm axes.
 
-    def pts(poly: np.ndarray) -> list[float]:
-        return [v for u, w in poly for v in (sign * w * scale, (u - u0) * scale)]
-
-    g = Group()
-    g.add(Polygon(pts(outline.polygon), fillColor=colors.white, strokeColor=colors.black,
-                  strokeWidth=1.0))
-    for i, zone in enumerate(outline.zones):
-        if len(zone.polygon) < 3:
-            continue
-        g.add(Polygon(pts(zone.polygon), fillColor=_GREYS[i % len(_GREYS)],
-                      strokeColor=colors.black, strokeWidth=0.5))
-        c = zone.polygon.mean(axis=0)
-        g.add(String(sign * c[1] * scale, (c[0] - u0) * scale, zone.label, fontName=FONT,
-                     fontSize=6, textAnchor="middle"))
-    end = (outline.shell_end_u_mm - u0) * scale
-    w_lo, w_hi = outline.polygon[:, 1].min(), outline.polygon[:, 1].max()
-    g.add(Line(sign * w_lo * scale, end, sign * w_hi * scale, end, strokeColor=colors.black,
-               strokeDashArray=[4, 2], strokeWidth=0.6))
-    label = f"{outline.side}: {outline.length_mm:.0f} x {outline.width_mm:.0f} mm"
-    g.add(String(0, -12, label, fontName=FONT, fontSize=7, textAnchor="middle"))
-    return g
-
-
-def insole_drawing(fig: InsoleFigure, width: float, height: float = 230,
-                   scale: float | None = None) -> Drawing:
-    """The insoles side by side, seen from above, toes up (left foot on the left).
-
-    ``scale`` is points per mm; by default the insoles are fitted into width x height.
+    x is to the patient's right, y forwards (as seen from above, toes up).
     """
-    d = Drawing(width, height)
-    if not fig.outlines:
-        return d
-    longest = max(o.length_mm for o in fig.outlines)
-    widest = max(o.width_mm for o in fig.outlines)
-    if scale is None:
-        scale = min((height - 24) / longest, width / (len(fig.outlines) * (widest + 30)))
-    for i, outline in enumerate(fig.outlines):
-        # Seen from above, the lateral side of a left foot is on the left.
-        g = insole_group(outline, scale, mirror=outline.side == "left")
-        g.translate(width * (i + 0.5) / len(fig.outlines), 16)
-        d.add(g)
+    d = Drawing(size, size)
+    pad_l, pad_b, pad_t = 26.0, 22.0, 16.0
+    side = size - pad_l - pad_t
+    a, b = fig.semi_axes_mm
+    theta = np.radians(fig.angle_deg)
+    t = np.linspace(0, 2 * np.pi, 73)
+    ex = fig.centre_mm[0] + a * np.cos(t) * np.cos(theta) - b * np.sin(t) * np.sin(theta)
+    ey = fig.centre_mm[1] + a * np.cos(t) * np.sin(theta) + b * np.sin(t) * np.cos(theta)
+    extent = max(float(np.abs(fig.x_mm).max()), float(np.abs(fig.y_mm).max()),
+                 float(np.abs(ex).max()), float(np.abs(ey).max()), 1.0)
+    ticks = nice_ticks(extent * 1.1)
+    r = ticks[-1] if ticks[-1] >= extent else ticks[-1] + (ticks[1] - ticks[0])
+    s = side / (2 * r)
+    cx, cy = pad_l + side / 2, pad_b + side / 2
+
+    def pt(x: float, y: float) -> tuple[float, float]:
+        return cx + x * s, cy + y * s
+
+    d.add(Rect(pad_l, pad_b, side, side, fillColor=None, strokeColor=colors.black,
+               strokeWidth=0.4))
+    grey = colors.Color(.85, .85, .85)
+    for v in sorted({*ticks, *(-x for x in ticks)}):
+        if abs(v) > r + 1e-9:
+            continue
+        d.add(Line(*pt(v, -r), *pt(v, r), strokeColor=grey, strokeWidth=0.3))
+        d.add(Line(*pt(-r, v), *pt(r, v), strokeColor=grey, strokeWidth=0.3))
+        label = f"{v:g}"
+        d.add(String(pt(v, -r)[0], pad_b - 9, label, fontName=FONT, fontSize=6.5,
+                     textAnchor="middle"))
+        d.add(String(pad_l - 3, pt(-r, v)[1] - 2, label, fontName=FONT, fontSize=6.5,
+                     textAnchor="end"))
+    d.add(Line(*pt(0, -r), *pt(0, r), strokeColor=colors.Color(.6, .6, .6), strokeWidth=0.5))
+    d.add(Line(*pt(-r, 0), *pt(r, 0), strokeColor=colors.Color(.6, .6, .6), strokeWidth=0.5))
+    # A long trial has thousands of points: every n-th keeps the drawing small and the shape.
+    every = max(1, len(fig.x_mm) // 1500)
+    path = [v for x, y in zip(fig.x_mm[::every], fig.y_mm[::every], strict=True)
+            for v in pt(float(x), float(y))]
+    d.add(PolyLine(path, strokeColor=SIDE_STYLE["left"][0], strokeWidth=0.35))
+    d.add(PolyLine([v for x, y in zip(ex, ey, strict=True) for v in pt(float(x), float(y))],
+                   strokeColor=colors.black, strokeWidth=1.1))
+    d.add(String(pad_l + side, 1, "right (mm)", fontName=FONT, fontSize=7, textAnchor="end"))
+    d.add(String(pad_l, pad_b + side + 7, "forwards (mm)", fontName=FONT, fontSize=7))
     return d
 
 
@@ -393,26 +220,41 @@ _POSES: dict[str, list[tuple]] = {
 }
 
 
-def exercise_drawing(key: str, width: float = 110, height: float = 55) -> Drawing:
-    """A stick-figure illustration of an exercise (black lines, prints in grey scale)."""
+def exercise_drawing(key: str, width: float = 110, height: float = 55,
+                     poses: dict[str, list[tuple]] | None = None) -> Drawing:
+    """A stick-figure illustration of an exercise (black lines, prints in grey scale).
+
+    ``poses`` adds figures to this module's, each item in a 100 x 50 box: ("c", x, y, r) a
+    head, ("l", x0, y0, x1, y1) a limb, ("p", points) a light shape (a foot), ("P", points) a
+    dark one (a shoe), ("t", x0, y0, x1, y1) a band or towel, ("a", x0, y0, x1, y1) an arrow
+    showing the movement.
+    """
     d = Drawing(width, height)
     sx, sy = width / 100.0, height / 50.0
-    for item in _POSES.get(key, []):
+    grey = colors.Color(0.35, 0.35, 0.35)
+    for item in {**_POSES, **(poses or {})}.get(key, []):
         kind = item[0]
         if kind == "c":
             d.add(Circle(item[1] * sx, item[2] * sy, item[3] * sx, fillColor=colors.white,
                          strokeColor=colors.black, strokeWidth=1.2))
-        elif kind == "l":
+        elif kind in "lt":
+            band = kind == "t"
             d.add(Line(item[1] * sx, item[2] * sy, item[3] * sx, item[4] * sy,
-                       strokeColor=colors.black, strokeWidth=1.6, strokeLineCap=1))
-        elif kind == "p":
+                       strokeColor=colors.Color(.55, .55, .55) if band else colors.black,
+                       strokeWidth=2.4 if band else 1.6, strokeLineCap=1))
+        elif kind in "pP":
             pts = [v * (sx if i % 2 == 0 else sy) for i, v in enumerate(item[1])]
-            d.add(Polygon(pts, fillColor=colors.Color(0.9, 0.9, 0.9), strokeColor=colors.black,
-                          strokeWidth=1.2))
-        elif kind == "a":  # an arrow showing the movement
+            shade = 0.9 if kind == "p" else 0.25
+            d.add(Polygon(pts, fillColor=colors.Color(shade, shade, shade),
+                          strokeColor=colors.black, strokeWidth=1.2 if kind == "p" else 0.8))
+        elif kind == "a":
             x0, y0, x1, y1 = (item[1] * sx, item[2] * sy, item[3] * sx, item[4] * sy)
-            d.add(Line(x0, y0, x1, y1, strokeColor=colors.Color(0.35, 0.35, 0.35),
-                       strokeWidth=1.0))
-            d.add(Polygon([x1, y1, x1 - 3, y1 - 5, x1 + 3, y1 - 5],
-                          fillColor=colors.Color(0.35, 0.35, 0.35), strokeColor=None))
+            d.add(Line(x0, y0, x1, y1, strokeColor=grey, strokeWidth=1.0))
+            # The head points along the arrow, whichever way it runs.
+            v = np.array([x1 - x0, y1 - y0], float)
+            v /= max(float(np.hypot(*v)), 1e-9)
+            n = np.array([-v[1], v[0]])
+            back = np.array([x1, y1]) - 5 * v
+            a, b = back + 3 * n, back - 3 * n
+            d.add(Polygon([x1, y1, *a, *b], fillColor=grey, strokeColor=None))
     return d

@@ -17,8 +17,10 @@ from orthofit.report.content import (
     InsoleFigure,
     clinician_report,
     insole_outlines,
-    patient_report,
+    public_document,
 )
+from orthofit.report.header import complete_info
+from orthofit.report.patient import patient_report
 from orthofit.report.render import write_pdf
 from orthofit.report.svg import write_insole_svg
 
@@ -41,11 +43,18 @@ def build_reports(rec: Recording | Sequence[Recording], *, thresholds: Threshold
     """Analyse ``rec`` and build both documents (``proposal`` overrides the rules' one).
 
     ``rec`` may be several trials of one visit (walks, or standing trials): they are analysed
-    together (:func:`orthofit.analysis.analyze_trials`), ``labels`` naming each.
+    together (:func:`orthofit.analysis.analyze_trials`), ``labels`` naming each. ``info`` is
+    completed by :func:`~orthofit.report.header.complete_info`: ``diabetic`` (the argument,
+    ``info["diabetic"]`` or a condition naming diabetes) applies the offloading rules and
+    flags the clinician report.
     """
     recs = [rec] if isinstance(rec, Recording) else list(rec)
     analysis = analyze_trials(recs, thresholds, labels=labels)
     rec = recs[0]
+    # A diabetic patient is one flagged so or one whose conditions name diabetes: both the
+    # offloading rules and the reports' diabetes flag follow from either.
+    info = complete_info(info, diabetic=diabetic)
+    diabetic = info["diabetic"]
     scan = {"file": info.get("file"), "mode": analysis.mode}
     engine = propose(analysis, rules, diabetic=diabetic, knee_oa=knee_oa, scan=scan)
     # A proposal brought in (possibly edited by hand) is read against the engine's own, so
@@ -55,7 +64,8 @@ def build_reports(rec: Recording | Sequence[Recording], *, thresholds: Threshold
     return ReportSet(
         analysis, proposal,
         clinician_report(analysis, proposal, rec.frames, rec.pitch_mm, info=info),
-        patient_report(analysis, proposal, rec.frames, rec.pitch_mm, info=info),
+        public_document(patient_report(analysis, proposal, rec.frames, rec.pitch_mm,
+                                       info=info)),
         InsoleFigure(insole_outlines(analysis, proposal)),
     )
 

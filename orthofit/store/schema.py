@@ -94,6 +94,11 @@ MIGRATIONS: tuple[str, ...] = (
         locked_until REAL NOT NULL DEFAULT 0
     );
     """,
+    # 6: the patient's weight (kg; force as % body weight) and who referred them (report header).
+    """
+    ALTER TABLE patients ADD COLUMN weight_kg REAL;
+    ALTER TABLE patients ADD COLUMN referrer TEXT;
+    """,
 )
 
 VERSION = len(MIGRATIONS)

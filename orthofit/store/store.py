@@ -46,7 +46,9 @@ except ImportError:  # Windows: a file open for writing cannot be removed there 
 
 DB_NAME = "orthofit.sqlite3"
 PATIENT_FIELDS = ("first_name", "last_name", "birth_date", "sex", "shoe_size", "activity",
-                  "conditions", "notes")
+                  "conditions", "notes", "weight_kg", "referrer")
+#: A patient's weight is accepted in this range (kg); None means not known.
+WEIGHT_RANGE_KG = (20.0, 300.0)
 #: Where saves in progress work, inside ``scans/`` (so that the final rename stays on one disk).
 INCOMING = ".incoming"
 #: Leftovers of saves by an orthofit older than the locks are removed only after this long (s):
@@ -113,6 +115,41 @@ def private_folder(path: Path, *, parents: bool = False) -> Path:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def check_weight(value: Any) -> float | None:
+    """A patient's weight in kg (20-300), or None when not known; StoreError otherwise.
+
+    Examples
+    --------
+    >>> check_weight("72.5")
+    72.5
+    >>> check_weight("") is None
+    True
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        kg = float(str(value).strip().replace(",", "."))
+    except ValueError:
+        raise StoreError(f"weight {value!r}: expected a number of kilograms") from None
+    lo, hi = WEIGHT_RANGE_KG
+    if not lo <= kg <= hi:  # also refuses nan and inf
+        raise StoreError(f"weight {kg:g} kg is not between {lo:g} and {hi:g} kg")
+    return kg
+
+
+def _patient_row(fields: dict[str, Any]) -> dict[str, Any]:
+    """Patient fields as stored: conditions as JSON, the weight checked."""
+    unknown = set(fields) - set(PATIENT_FIELDS)
+    if unknown:
+        raise StoreError(f"unknown patient fields: {', '.join(sorted(unknown))}")
+    row = dict(fields)
+    if "conditions" in row:
+        row["conditions"] = json.dumps(list(row["conditions"] or []))
+    if "weight_kg" in row:
+        row["weight_kg"] = check_weight(row["weight_kg"])
+    return row
 
 
 def _sha256(path: Path) -> str:
@@ -310,14 +347,15 @@ class Store:
     # -- patients and visits -------------------------------------------------------------------
 
     def add_patient(self, first_name: str, last_name: str, **fields: Any) -> int:
-        """Add a patient; returns its id. ``conditions`` is a list (``["diabetes"]``)."""
+        """Add a patient; returns its id.
+
+        ``conditions`` is a list (``["diabetes"]``); ``weight_kg`` a number of kilograms
+        (20-300) or None; ``referrer`` who sent the patient (free text).
+        """
         if not first_name.strip() or not last_name.strip():
             raise StoreError("a patient needs a first and a last name")
-        unknown = set(fields) - set(PATIENT_FIELDS)
-        if unknown:
-            raise StoreError(f"unknown patient fields: {', '.join(sorted(unknown))}")
-        row = {"first_name": first_name.strip(), "last_name": last_name.strip(), **fields}
-        row["conditions"] = json.dumps(list(row.get("conditions") or []))
+        row = _patient_row({"first_name": first_name.strip(), "last_name": last_name.strip(),
+                            "conditions": [], **fields})
         now = _now()
         cols = list(row)
         with self._tx() as c:
@@ -330,11 +368,7 @@ class Store:
 
     def update_patient(self, patient_id: int, **fields: Any) -> None:
         """Change some of a patient's fields (the audit trail records which)."""
-        unknown = set(fields) - set(PATIENT_FIELDS)
-        if unknown:
-            raise StoreError(f"unknown patient fields: {', '.join(sorted(unknown))}")
-        if "conditions" in fields:
-            fields["conditions"] = json.dumps(list(fields["conditions"] or []))
+        fields = _patient_row(fields)
         with self._tx() as c:
             cur = c.execute(f"UPDATE patients SET {', '.join(f'{k} = ?' for k in fields)}, "
                             "updated = ? WHERE id = ?", [*fields.values(), _now(), patient_id])
@@ -395,13 +429,18 @@ class Store:
 
     def add_scan(self, rec: Recording, *, visit_id: int | None = None,
                  kiosk_code: str | None = None, kiosk_name: str | None = None,
-                 source: str = "") -> int:
+                 source: str = "", recorded: dt.datetime | None = None) -> int:
         """Store a recording under a visit (or, from the kiosk, under a visit code).
 
         The file goes to disk first (atomically) and only then is its row committed; if it
         cannot be written (a full disk, say) nothing is left of it and nothing is committed, and
-        the error says why. A visit code must be six digits (:func:`visit_code`).
+        the error says why. A visit code must be six digits (:func:`visit_code`). ``recorded``
+        is when the scan was taken, if not now (a scan brought in from an earlier visit).
         """
+        if recorded is not None and recorded.tzinfo is None:
+            raise StoreError("the time a scan was recorded needs its time zone")
+        when = _now() if recorded is None else \
+            recorded.astimezone(dt.UTC).isoformat(timespec="seconds")
         if kiosk_code is not None:
             kiosk_code = visit_code(kiosk_code)
         if visit_id is None and not kiosk_code:
@@ -427,7 +466,7 @@ class Store:
                     cur = c.execute(
                         "INSERT INTO scans (visit_id, sha256, mode, frames, recorded, source, "
                         "kiosk_code, kiosk_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (visit_id, sha, rec.mode, rec.n_frames, _now(), source, kiosk_code,
+                        (visit_id, sha, rec.mode, rec.n_frames, when, source, kiosk_code,
                          kiosk_name))
                 except sqlite3.IntegrityError:
                     raise StoreError(f"no visit {visit_id}") from None
@@ -582,7 +621,7 @@ class Store:
     #: Settings and their defaults.
     SETTINGS = {"clinic_name": "", "clinic_logo": "", "mat_profile": "ofp1-generic",
                 "mat_port": "", "thresholds": "default", "insole_rules": "default",
-                "kiosk_pin": ""}
+                "kiosk_pin": "", "pressure_scale": "800", "clinic_contact": ""}
 
     def settings(self) -> dict[str, str]:
         """All settings (defaults for those never set)."""
