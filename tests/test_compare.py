@@ -169,3 +169,15 @@ def test_difference_range():
     assert difference_range([], 800.0) == 200.0  # a quarter of the clinic scale
     assert difference_range([np.array([[-130.0, 40.0, np.nan]])], None) == 150.0
     assert difference_range([np.array([[3.0]])], None) == 20.0
+
+
+def test_a_change_smaller_than_chance_is_not_judged():
+    """A median of a few steps moves by about its standard error between visits (arch index
+    0.022, CPEI 3.6 from SpeedPP2D's step-to-step spread): smaller changes are not coloured."""
+    assert judge(0.032, 0.033, ARCH, 3, smallest=0.022) == NEUTRAL
+    assert judge(0.30, 0.27, ARCH, 3, smallest=0.022) == BETTER
+    arch = next(m for m in MEASURES if m.key == "arch_index")
+    cpei = next(m for m in MEASURES if m.key == "cpei")
+    assert (arch.smallest, cpei.smallest) == (0.022, 3.6)
+    assert judge(34.0, 31.0, cpei.normal, cpei.digits, smallest=cpei.smallest) == NEUTRAL
+    assert judge(34.0, 30.0, cpei.normal, cpei.digits, smallest=cpei.smallest) == BETTER

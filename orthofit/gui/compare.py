@@ -209,8 +209,9 @@ class CompareView(QWidget):
         self._draw_maps(before, after)
         self.note.setText("Change = after minus before. Green: nearer the normal range; red: "
                           "further from it; no colour: within the range either way, within "
-                          "the spread of the other visit's steps, no range, or less than the "
-                          "last digit. Maps: peak pressure of the typical step, aligned by the "
+                          "the spread of the other visit's steps, smaller than a median of a "
+                          "few steps moves by chance (arch index 0.022, CPEI 3.6), or no range. "
+                          "Maps: peak pressure of the typical step, aligned by the "
                           "heel and the foot axis (toes up, as seen from above); "
                           f"{self.scale.describe()}; change in blue (less) to red (more).")
 

@@ -55,6 +55,9 @@ class Measure:
     normal_text: str
     words: str
     across_kinds: bool = False
+    #: The smallest change judged better or worse (the measure's unit): less is within what
+    #: a median of a few steps moves between visits by chance.
+    smallest: float = 0.0
 
 
 #: The compared measures, their names in a sentence and whether walking and standing compare.
@@ -69,6 +72,15 @@ _COMPARED = (("arch_index", "arch index", False), ("cpei", "CPEI", False),
              ("foot_length_mm", "foot length", True), ("foot_width_mm", "forefoot width", True))
 
 
+#: Smallest changes judged, about the standard error of a median of 5 steps (1.25 SD / sqrt 5)
+#: from the step-to-step spread of real feet (SpeedPP2D, benchmarks/bench_repeatability.py:
+#: within-person SD of one step's CPEI 6.5 points, arch index 0.039): CPEI 3.6, arch index
+#: 0.022. The load shares and the peak pressure have no such figure yet: 3 points and 25 kPa
+#: are provisional.
+SMALLEST_CHANGE = {"arch_index": 0.022, "cpei": 3.6, "chippaux_smirak_pct": 3.0,
+                   "medial_pct": 3.0, "peak_pressure_kpa": 25.0}
+
+
 def _measures() -> tuple[Measure, ...]:
     # Labels, digits, units and normal ranges come from the index table, so the screen's
     # comparison and the table judge against the same ranges.
@@ -78,7 +90,7 @@ def _measures() -> tuple[Measure, ...]:
         _, label, digits, unit, normal_text, bounds = rows[key][:6]
         out.append(Measure(key, label, digits, unit,
                            None if bounds is None else (float(bounds[0]), float(bounds[1])),
-                           normal_text, words, across))
+                           normal_text, words, across, SMALLEST_CHANGE.get(key, 0.0)))
     return tuple(out)
 
 
@@ -124,7 +136,8 @@ def distance_to_range(value: float, normal: tuple[float, float]) -> float:
 
 def judge(before: float | None, after: float | None, normal: tuple[float, float] | None,
           digits: int, *, spread_before: tuple[float, float] | None = None,
-          spread_after: tuple[float, float] | None = None) -> str | None:
+          spread_after: tuple[float, float] | None = None,
+          smallest: float = 0.0) -> str | None:
     """Better, worse or neutral for a change from ``before`` to ``after``; None if one is missing.
 
     Nearer the range is better, further away worse; a change of the distance smaller than
@@ -132,7 +145,7 @@ def judge(before: float | None, after: float | None, normal: tuple[float, float]
     range and any measure without a range. ``spread_before`` and ``spread_after`` are the
     lowest and highest step of each median, when it comes from several steps: a median that
     lies among the other visit's steps has not moved beyond what the steps vary by, so that
-    change is neutral too.
+    change is neutral too; so is a change smaller than ``smallest`` (the measure's unit).
 
     Examples
     --------
@@ -142,10 +155,12 @@ def judge(before: float | None, after: float | None, normal: tuple[float, float]
     'neutral'
     >>> judge(0.30, 0.27, (0.21, 0.26), 3, spread_before=(0.26, 0.33))
     'neutral'
+    >>> judge(0.032, 0.033, (0.21, 0.26), 3, smallest=0.022)
+    'neutral'
     """
     if before is None or after is None:
         return None
-    if normal is None:
+    if normal is None or abs(after - before) < smallest:
         return NEUTRAL
     for value, spread in ((after, spread_before), (before, spread_after)):
         if spread is not None and spread[0] <= value <= spread[1]:
@@ -213,7 +228,8 @@ def compare(before: _Analysis, after: _Analysis,
             va = _number(fa.metrics.get(m.key)) if fa is not None else None
             comparable = same_kind or m.across_kinds
             verdict = judge(vb, va, m.normal, m.digits, spread_before=_spread(fb, m.key),
-                            spread_after=_spread(fa, m.key)) if comparable else None
+                            spread_after=_spread(fa, m.key),
+                            smallest=m.smallest) if comparable else None
             out.append(Change(m, side, vb, va, comparable, verdict))
     return out
 
