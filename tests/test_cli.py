@@ -179,3 +179,21 @@ def test_a_failure_is_said_once(tmp_path, capsys):
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("orthofit: cannot open the mat's port")
+
+
+def test_text_summary_gives_each_foots_gait_as_the_json_does():
+    paths = [str(SAMPLES / f"walk_normal{s}.ofs") for s in ("", "_2", "_3")]
+    code, text = run("analyze", *paths, "--combine")
+    assert code == 0
+    code, js = run("analyze", *paths, "--combine", "--json")
+    gait = json.loads(js)["gait"]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("gait:")]
+    assert len(lines) == 2  # one per foot, in the foot's block
+    for line, side in zip(lines, ("left", "right"), strict=True):
+        g = gait[side]
+        assert f"cadence {g['cadence_steps_min']:.0f} steps/min" in line
+        assert f"stride {g['stride_length_mm']:.0f} mm" in line
+        assert f"progression angle {g['progression_angle_deg']:.1f} deg" in line
+    # A standing print has no gait to state.
+    code, text = run("analyze", str(SAMPLES / "static_flat.ofs"))
+    assert code == 0 and "gait:" not in text

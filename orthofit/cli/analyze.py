@@ -88,6 +88,15 @@ def summary_text(path: str, result: dict[str, Any]) -> str:
             + (f", stance {_fmt(foot['stance_time_s'], ' s', 2)}" if foot.get("stance_time_s")
                else ""),
         ]
+        gait = (result.get("gait") or {}).get(foot["side"])
+        if gait:
+            lines.append(
+                f"    gait: cadence {_fmt(gait.get('cadence_steps_min'), ' steps/min', 0)}, "
+                f"step {_fmt(gait.get('step_length_mm'), ' mm', 0)} in "
+                f"{_fmt(gait.get('step_time_s'), ' s', 2)}, stride "
+                f"{_fmt(gait.get('stride_length_mm'), ' mm', 0)}, speed "
+                f"{_fmt(gait.get('speed_m_s'), ' m/s', 2)}, progression angle "
+                f"{_fmt(gait.get('progression_angle_deg'), ' deg', 1)} (+ toes out)")
         lines += [f"    ! {flag}" for flag in foot["flags"]]
         lines += [f"    note: {note}" for note in foot.get("notes", [])]
     bal = result.get("balance")
@@ -102,6 +111,7 @@ def summary_text(path: str, result: dict[str, Any]) -> str:
             f"{_fmt(bal['mean_velocity_mm_s'], ' mm/s', 1)}, 95 % ellipse "
             f"{_fmt(bal['ellipse_area_95_mm2'], ' mm2', 0)}"
         )
+    lines += [f"  gait note: {note}" for note in result.get("gait_notes") or []]
     for flag in result["asymmetry"].get("flags", []):
         lines.append(f"  ! {flag}")
     for warning in result["warnings"]:

@@ -55,7 +55,9 @@ PAGE_SIZES = {"a4": A4, "letter": LETTER}
 def _styles(patient: bool) -> dict[str, ParagraphStyle]:
     size = 11.5 if patient else 9.0
     base = ParagraphStyle("body", fontName="Vera", fontSize=size, leading=size * 1.35,
-                          alignment=TA_LEFT, spaceAfter=size * 0.5)
+                          alignment=TA_LEFT, spaceAfter=size * 0.5,
+                          # No paragraph's last line alone at the top of a page.
+                          allowWidows=0, allowOrphans=0)
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=size - 1.5,
