@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from orthofit import __version__
-from orthofit.cli import analyze, capture, gui, kiosk, report, store
+from orthofit.cli import analyze, capture, gui, insole, kiosk, report, store
 from orthofit.cli.args import UsageError
 from orthofit.errors import OrthofitError
 
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"orthofit {__version__}",
                         help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in (analyze, capture, report, store, kiosk, gui):
+    for group in (analyze, capture, report, insole, store, kiosk, gui):
         group.add_parsers(sub, common)
     return parser
 

@@ -116,7 +116,10 @@ def _reports(args: argparse.Namespace) -> Any:
                "shoe_size": getattr(args, "shoe_size", None),
                "referrer": getattr(args, "referrer", None),
                "conditions": list(getattr(args, "condition", None) or [])}
-    info = {"date": date, "file": ", ".join(names), "patient_name": args.patient_name,
+    from orthofit.io.checksum import scan_checksums
+
+    info = {"date": date, "file": ", ".join(names), "scan_sha256": scan_checksums(args.scans),
+            "patient_name": args.patient_name,
             "clinic": args.clinic, "recorded": recorded,
             "patient": {k: v for k, v in patient.items() if v not in (None, [])},
             "clinic_contact": getattr(args, "clinic_contact", None),

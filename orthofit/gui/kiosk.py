@@ -379,13 +379,15 @@ class KioskWindow(QWidget):
     def _on_step_on(self) -> None:
         stance = self.stance
         text = self.screens["step_on"].text
+        # After a step off the words say why the scan starts again for as long as the patient
+        # is back at this screen (the next frame's guidance must not wipe them out).
+        prefix = "You stepped off the mat, so we start again. " if self._restarts else ""
         if self.job is not None:
             if self.job.trigger.start is not None:
                 self.show_screen("scan")
             elif stance.state != "ready":
-                text.setText(stance.words)
+                text.setText(prefix + stance.words)
             return
-        prefix = "You stepped off the mat, so we start again. " if self._restarts else ""
         text.setText(prefix + stance.words)
         now = time.monotonic()
         if stance.state != "ready":

@@ -55,7 +55,8 @@ def build_reports(rec: Recording | Sequence[Recording], *, thresholds: Threshold
     # offloading rules and the reports' diabetes flag follow from either.
     info = complete_info(info, diabetic=diabetic)
     diabetic = info["diabetic"]
-    scan = {"file": info.get("file"), "mode": analysis.mode}
+    scan = {"file": info.get("file"), "mode": analysis.mode,
+            **({"sha256": list(info["scan_sha256"])} if info.get("scan_sha256") else {})}
     engine = propose(analysis, rules, diabetic=diabetic, knee_oa=knee_oa, scan=scan)
     # A proposal brought in (possibly edited by hand) is read against the engine's own, so
     # every value changed shows as changed.

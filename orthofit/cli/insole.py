@@ -1,0 +1,202 @@
+"""Command-line 3D insoles: ``orthofit insole`` (STL per foot, one 3MF, a note of contents)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from orthofit.cli.args import existing_file, output_folder, parse_pitch, rate_hz
+from orthofit.errors import OrthofitError
+
+EXIT_OK = 0
+
+
+def check_scan_identity(scan: Mapping[str, Any], checksums: Sequence[str],
+                        names: Sequence[str], *, source: str) -> str | None:
+    """Refuse a proposal made for other scans; return a note when it can only be matched loosely.
+
+    A proposal records the SHA-256 of the scans it was made from (``scan["sha256"]``); one
+    without them (written before orthofit recorded them) is matched by the file names.
+
+    Examples
+    --------
+    >>> check_scan_identity({"sha256": ["ab"]}, ["ab"], ["walk.ofs"], source="p.json") is None
+    True
+    """
+    made_for = str(scan.get("file") or "unnamed scans")
+    recorded = scan.get("sha256")
+    if recorded:
+        if sorted(recorded) != sorted(checksums):
+            short = ", ".join(str(c)[:12] for c in recorded)
+            raise OrthofitError(
+                f"{source} was made for another scan ({made_for}, SHA-256 {short}...), not for "
+                f"{', '.join(names)}: give the scans it was made from, or propose again for "
+                "these")
+        return None
+    if scan.get("file") and sorted(str(scan["file"]).split(", ")) != sorted(names):
+        raise OrthofitError(f"{source} was made for {made_for}, not for {', '.join(names)}: "
+                            "give the scans it was made from, or propose again for these")
+    return (f"{source} records no scan checksum (an older proposal): it was matched to the "
+            "scans by file name only")
+
+
+def _load_proposal(path: str) -> Any:
+    import json
+
+    from orthofit.proposal.model import Proposal, ProposalError
+
+    existing_file(path, what="a proposal")
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise OrthofitError(f"{path}: cannot read the proposal ({exc})") from exc
+    if not isinstance(data, dict):
+        raise OrthofitError(f"{path}: not an orthofit insole proposal (not a JSON object)")
+    try:
+        return Proposal.from_dict(data)
+    except ProposalError as exc:
+        raise OrthofitError(f"{path}: {exc}") from exc
+
+
+def describe(solids: Sequence[Any], files: Mapping[str, Sequence[str]], proposal: Any,
+             *, scans: Sequence[str], checksums: Sequence[str], source: str,
+             notes: Sequence[str]) -> str:
+    """The text of ``insoles.txt``: what each file holds and the proposal it came from."""
+    from orthofit import __version__
+
+    lines = [f"3D insoles made by orthofit {__version__} on {dt.date.today().isoformat()}",
+             "", "Scans:"]
+    lines += [f"  {name}  SHA-256 {digest}" for name, digest in zip(scans, checksums,
+                                                                      strict=True)]
+    lines += ["", f"Proposal: {source} (rules {proposal.rules!r})"]
+    for solid in solids:
+        foot = proposal.foot(solid.side)
+        lines.append(f"  {solid.side}:")
+        for kind, el in foot.elements.items():
+            changed = " (changed by the clinician)" if el.changed else ""
+            lines.append(f"    {kind:15s} {el.describe(degree_sign=False)}{changed}")
+    lines += ["", "Files (millimetres; print bottom down: z = 0 is the flat underside, y runs "
+              "from the heel to the toes):"]
+    for name, holds in files.items():
+        lines.append(f"  {name}:")
+        lines += [f"    {h}" for h in holds]
+    if notes:
+        lines += ["", "Notes:"] + [f"  {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def _write_all(folder: Path, contents: Mapping[str, bytes]) -> list[Path]:
+    """Write every file or none: all go to a temporary folder first, then move in place."""
+    tmp = Path(tempfile.mkdtemp(prefix=".insole-", dir=folder))
+    try:
+        for name, data in contents.items():
+            with (tmp / name).open("wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        out = []
+        for name in contents:
+            os.replace(tmp / name, folder / name)
+            out.append(folder / name)
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cmd_insole(args: argparse.Namespace, out: TextIO) -> int:
+    """Build the printable insoles of a scan and write STL, 3MF and a note of contents."""
+    from orthofit.analysis.pipeline import analyze_trials
+    from orthofit.insole3d import PrintSpec, build_insoles
+    from orthofit.insole3d.export import body_names, stl_bytes, threemf_bytes
+    from orthofit.io.checksum import scan_checksums
+    from orthofit.io.load import load
+    from orthofit.io.profiles import load_insole_rules, load_thresholds, read_profile
+    from orthofit.proposal.model import reconcile
+    from orthofit.proposal.rules import propose
+
+    for path in args.scans:
+        existing_file(path, what="a scan")
+    given = _load_proposal(args.proposal) if args.proposal else None
+    folder = output_folder(args.output, option="-o")
+    names = [Path(p).name for p in args.scans]
+    checksums = scan_checksums(args.scans)
+    notes = []
+    if given is not None:
+        note = check_scan_identity(given.scan, checksums, names, source=args.proposal)
+        if note:
+            notes.append(note)
+    recs = [load(p, pitch_mm=args.pitch_mm, rate_hz=args.rate_hz) for p in args.scans]
+    analysis = analyze_trials(recs, load_thresholds(args.thresholds), labels=names)
+    rules = load_insole_rules(args.rules)
+    spec = PrintSpec.from_dict(read_profile("insoles", args.rules).get("print3d"),
+                               source=f"insole profile {rules.name!r}")
+    engine = propose(analysis, rules, diabetic=args.diabetic, knee_oa=args.knee_oa,
+                     scan={"file": ", ".join(names), "mode": analysis.mode,
+                           "sha256": checksums})
+    proposal = engine if given is None else reconcile(given, engine)
+    source = args.proposal if given is not None else f"proposed by the rules {rules.name!r}"
+    solids = build_insoles(analysis, proposal, spec)
+    notes += [n for n in proposal.notes if n not in notes]
+    contents: dict[str, bytes] = {}
+    files: dict[str, list[str]] = {}
+    for solid in solids:
+        name = f"{solid.side}.stl"
+        contents[name] = stl_bytes(solid)
+        lo, hi = solid.body.bounds
+        size = " x ".join(f"{v:.0f}" for v in hi - lo)
+        files[name] = [f"the {solid.side} insole, {size} mm, "
+                       f"{solid.body.volume / 1000:.1f} cm3, binary STL"]
+        if solid.fills:
+            files[name].append(f"its recesses ({', '.join(solid.fills)}) are open: fill them "
+                               "with a softer material, or print insoles.3mf")
+    contents["insoles.3mf"] = threemf_bytes(solids)
+    files["insoles.3mf"] = [f"{len(solids)} insole(s) side by side, each body a named object:"] \
+        + [", ".join(body_names(s)) for s in solids] \
+        + ["fills are separate bodies: give them a softer material or infill"]
+    files["insoles.txt"] = ["this note"]
+    contents["insoles.txt"] = describe(solids, files, proposal, scans=names,
+                                       checksums=checksums, source=source,
+                                       notes=notes).encode("utf-8")
+    for path in _write_all(folder, contents):
+        out.write(f"wrote {path}\n")
+    for note in notes:
+        out.write(f"note: {note}\n")
+    return EXIT_OK
+
+
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``insole`` to the ``orthofit`` parser."""
+    p = sub.add_parser(
+        "insole", parents=[common], help="write printable 3D insoles (STL, 3MF) for a scan",
+        description="Analyse a scan, propose insoles (or use --proposal) and write into DIR: "
+                    "left.stl and right.stl (binary STL, mm), insoles.3mf (both feet and the "
+                    "offloading fills as named bodies) and insoles.txt (what each file holds). "
+                    "All files are written, or none.")
+    p.add_argument("scans", nargs="+", metavar="SCAN",
+                   help="a scan (.ofs, .npy with --pitch-mm, vendor export); several trials of "
+                        "one visit are analysed together")
+    p.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="the folder to write into (made if missing)")
+    p.add_argument("--proposal", default=None, metavar="EDITED.json",
+                   help="a proposal JSON made for these scans (from 'orthofit propose' or the "
+                        "desktop, possibly edited); default: the rules' own proposal")
+    p.add_argument("--thresholds", default="default",
+                   help="threshold profile: a shipped name or a .toml path")
+    p.add_argument("--rules", default="default",
+                   help="insole rule set with its [print3d] catalogue: a shipped name or a "
+                        ".toml path")
+    p.add_argument("--diabetic", action="store_true",
+                   help="the patient has diabetes: apply the offloading rule")
+    p.add_argument("--knee-oa", action="store_true",
+                   help="medial knee osteoarthritis: offer the lateral wedge option")
+    p.add_argument("--pitch-mm", type=parse_pitch, default=None, metavar="R[xC]",
+                   help="sensel pitch in mm (0.5-50), for plain .npy only")
+    p.add_argument("--rate-hz", type=rate_hz, default=None, metavar="HZ",
+                   help="frame rate in Hz (1-2000), for multi-frame plain .npy only")
+    p.set_defaults(func=cmd_insole)
