@@ -455,3 +455,22 @@ def test_the_options_reach_the_report(tmp_path):
                   "force (% body weight)", "Conditions diabetes"):
         assert words in text, words
     assert all(header.DIABETES_FLAG in p for p in pages)  # --condition diabetes alone
+
+
+def test_knee_osteoarthritis_among_the_conditions_offers_the_wedge_as_the_flag_does():
+    name = next(iter(SETS))
+    recs = list(recordings(name))
+
+    def proposal(conditions, knee_oa=False):
+        return build_reports(recs, thresholds=load_thresholds(), rules=load_insole_rules(),
+                             info={"date": "2026-11-21",
+                                   "patient": dict(PATIENT, conditions=conditions)},
+                             knee_oa=knee_oa, labels=SETS[name]).proposal
+
+    def posts(p):
+        return [f.elements["forefoot_post"].values for f in p.feet]
+
+    flagged = posts(proposal([], knee_oa=True))
+    assert all(v == {"side": "lateral", "degrees": 5.0} for v in flagged)
+    assert posts(proposal(["Medial knee osteoarthritis"])) == flagged
+    assert posts(proposal(["hip OA"])) != flagged

@@ -112,8 +112,9 @@ def _trimesh(man):
     import trimesh
 
     out = man.to_mesh()
+    # manifold3d's meshes share their vertices already: nothing to merge.
     return trimesh.Trimesh(np.asarray(out.vert_properties)[:, :3], np.asarray(out.tri_verts),
-                           process=True)
+                           process=False)
 
 
 def build_insole(outline: InsoleOutline, foot: FootProposal, spec: PrintSpec) -> InsoleSolid:

@@ -34,6 +34,7 @@ def threemf_bytes(insoles: Sequence[InsoleSolid]) -> bytes:
     insole's placement, so it sits in its recess.
     """
     import trimesh
+    from trimesh.exchange.threemf import export_3MF
 
     scene = trimesh.Scene()
     for insole in insoles:
@@ -53,4 +54,5 @@ def threemf_bytes(insoles: Sequence[InsoleSolid]) -> bytes:
         for name, mesh in zip(names, [insole.body, *insole.fills.values()], strict=True):
             scene.add_geometry(mesh, geom_name=name, node_name=name,
                                parent_node_name=insole.side)
-    return scene.export(file_type="3mf")
+    # Light compression: the files are a third of their size already, and quick to write.
+    return export_3MF(scene, compresslevel=1)

@@ -39,14 +39,30 @@ def edges_across(poly: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def distance_to_edge(poly: np.ndarray, u: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Distance (mm) from points to the nearest edge of a polygon (same shape as ``u``)."""
-    p = np.stack([np.ravel(u), np.ravel(w)], axis=1)
+    """Distance (mm) from points inside a convex polygon to its nearest edge.
+
+    Inside a convex polygon the nearest edge is the nearest of the edges' lines, so this is
+    the smallest distance to a line: one matrix product, whichever way the polygon runs.
+
+    Examples
+    --------
+    >>> square = np.array([[0, 0], [4, 0], [4, 4], [0, 4]], float)
+    >>> distance_to_edge(square, np.array([1.0, 2.0]), np.array([2.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
     a, b = poly, np.roll(poly, -1, axis=0)
     ab = b - a
-    t = ((p[:, None, :] - a[None]) * ab[None]).sum(-1) / np.maximum((ab ** 2).sum(-1), 1e-12)
-    t = np.clip(t, 0.0, 1.0)
-    nearest = a[None] + t[..., None] * ab[None]
-    return np.sqrt(((p[:, None, :] - nearest) ** 2).sum(-1)).min(axis=1).reshape(np.shape(u))
+    length = np.hypot(ab[:, 0], ab[:, 1])
+    keep = length > 1e-9
+    a, ab, length = a[keep], ab[keep], length[keep]
+    normal = np.stack([-ab[:, 1], ab[:, 0]], axis=1) / length[:, None]
+    # Turn every normal inward: toward the polygon's centre.
+    centre = poly.mean(axis=0)
+    normal *= np.sign(((centre - a) * normal).sum(axis=1))[:, None]
+    offset = (a * normal).sum(axis=1)
+    p = np.stack([np.ravel(u), np.ravel(w)], axis=1)
+    d = p @ normal.T - offset[None, :]
+    return np.maximum(d.min(axis=1), 0.0).reshape(np.shape(u))
 
 
 def grid_rows(poly: np.ndarray, spacing: float, features: Sequence[float] = ()) -> np.ndarray:

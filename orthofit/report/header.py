@@ -49,6 +49,26 @@ def has_diabetes(conditions: Any) -> bool:
     return any("diabet" in str(c).lower() for c in conditions or [])
 
 
+def has_knee_oa(conditions: Any) -> bool:
+    """Whether a list of conditions names osteoarthritis of the knee (offer the lateral wedge).
+
+    "knee OA", "Knee osteoarthritis" and "gonarthrosis" do.
+
+    Examples
+    --------
+    >>> has_knee_oa(["Diabetes", "medial knee osteoarthritis"]), has_knee_oa(["hip OA"])
+    (True, False)
+    """
+    if isinstance(conditions, str):
+        conditions = [conditions]
+    for c in conditions or []:
+        words = str(c).lower()
+        if "gonarthros" in words or ("knee" in words and ("osteoarthr" in words
+                                                          or " oa" in f" {words}")):
+            return True
+    return False
+
+
 def complete_info(info: dict[str, Any], *, diabetic: bool = False) -> dict[str, Any]:
     """The report ``info`` with its shared keys filled in (a new dict; ``info`` is kept).
 

@@ -19,7 +19,7 @@ from orthofit.report.content import (
     insole_outlines,
     public_document,
 )
-from orthofit.report.header import complete_info
+from orthofit.report.header import complete_info, has_knee_oa
 from orthofit.report.patient import patient_report
 from orthofit.report.render import write_pdf
 from orthofit.report.svg import write_insole_svg
@@ -57,6 +57,8 @@ def build_reports(rec: Recording | Sequence[Recording], *, thresholds: Threshold
     diabetic = info["diabetic"]
     scan = {"file": info.get("file"), "mode": analysis.mode,
             **({"sha256": list(info["scan_sha256"])} if info.get("scan_sha256") else {})}
+    # Knee osteoarthritis among the conditions offers the lateral wedge, as --knee-oa does.
+    knee_oa = knee_oa or has_knee_oa(info["patient"].get("conditions"))
     engine = propose(analysis, rules, diabetic=diabetic, knee_oa=knee_oa, scan=scan)
     # A proposal brought in (possibly edited by hand) is read against the engine's own, so
     # every value changed shows as changed.
