@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from orthofit.cli.args import existing_file, output_folder, parse_pitch, rate_hz
+from orthofit.cli.args import UsageError, existing_file, output_folder, parse_pitch, rate_hz
 from orthofit.errors import OrthofitError
 
 EXIT_OK = 0
@@ -39,11 +39,17 @@ def check_scan_identity(scan: Mapping[str, Any], checksums: Sequence[str],
                 f"{', '.join(names)}: give the scans it was made from, or propose again for "
                 "these")
         return None
-    if scan.get("file") and sorted(str(scan["file"]).split(", ")) != sorted(names):
-        raise OrthofitError(f"{source} was made for {made_for}, not for {', '.join(names)}: "
-                            "give the scans it was made from, or propose again for these")
-    return (f"{source} records no scan checksum (an older proposal): it was matched to the "
-            "scans by file name only")
+    recorded_names = str(scan.get("file") or "").split(", ")
+    # Only file names can be compared (the desktop names a stored scan "scan 12").
+    if all(Path(n).suffix for n in recorded_names):
+        if sorted(recorded_names) != sorted(names):
+            raise OrthofitError(f"{source} was made for {made_for}, not for "
+                                f"{', '.join(names)}: give the scans it was made from, or "
+                                "propose again for these")
+        return (f"{source} records no scan checksum (an older proposal): it was matched to "
+                "the scans by file name only")
+    return (f"{source} records no scan checksum and names no scan file ({made_for}): check "
+            "that it was made for these scans")
 
 
 def _load_proposal(path: str) -> Any:
@@ -123,7 +129,8 @@ def cmd_insole(args: argparse.Namespace, out: TextIO) -> int:
     for path in args.scans:
         existing_file(path, what="a scan")
     given = _load_proposal(args.proposal) if args.proposal else None
-    folder = output_folder(args.output, option="-o")
+    if Path(args.output).expanduser().is_file():
+        raise UsageError(f"-o {args.output}: that is a file, not a folder")
     names = [Path(p).name for p in args.scans]
     checksums = scan_checksums(args.scans)
     notes = []
@@ -158,11 +165,14 @@ def cmd_insole(args: argparse.Namespace, out: TextIO) -> int:
     contents["insoles.3mf"] = threemf_bytes(solids)
     files["insoles.3mf"] = [f"{len(solids)} insole(s) side by side, each body a named object:"] \
         + [", ".join(body_names(s)) for s in solids] \
-        + ["fills are separate bodies: give them a softer material or infill"]
+        + ["fills are separate bodies: give them a softer material or infill, and keep them "
+           "where they are (do not arrange; PrusaSlicer's command line: --dont-arrange)"]
     files["insoles.txt"] = ["this note"]
     contents["insoles.txt"] = describe(solids, files, proposal, scans=names,
                                        checksums=checksums, source=source,
                                        notes=notes).encode("utf-8")
+    # The folder is made only now: a refused proposal leaves no trace, not even a folder.
+    folder = output_folder(args.output, option="-o")
     for path in _write_all(folder, contents):
         out.write(f"wrote {path}\n")
     for note in notes:

@@ -62,19 +62,19 @@ def _check(foot: FootProposal, spec: PrintSpec) -> None:
                              f"more, not {raw!r}")
         return number
 
-    limits = (("rearfoot_post", "degrees", spec.max_post_degrees, "°"),
-              ("forefoot_post", "degrees", spec.max_post_degrees, "°"),
-              ("arch_support", "height_mm", spec.max_arch_height_mm, " mm"),
-              ("heel_cup", "depth_mm", spec.max_heel_cup_mm, " mm"),
-              ("metatarsal_pad", "height_mm", spec.max_pad_height_mm, " mm"),
-              ("heel_lift", "height_mm", spec.max_heel_lift_mm, " mm"))
-    for kind, key, most, unit in limits:
-        got = value(kind, key)
+    limits = (("rearfoot_post", "degrees", "max_post_degrees", "°"),
+              ("forefoot_post", "degrees", "max_post_degrees", "°"),
+              ("arch_support", "height_mm", "max_arch_height_mm", " mm"),
+              ("heel_cup", "depth_mm", "max_heel_cup_mm", " mm"),
+              ("metatarsal_pad", "height_mm", "max_pad_height_mm", " mm"),
+              ("heel_lift", "height_mm", "max_heel_lift_mm", " mm"))
+    for kind, key, limit, unit in limits:
+        got, most = value(kind, key), getattr(spec, limit)
         if got > most:
             raise BuildError(
                 f"the {side} {kind.replace('_', ' ')} of {got:g}{unit} cannot be printed in an "
-                f"insole: the catalogue's limit is {most:g}{unit} (max_{key.split('_')[0]} in "
-                "[print3d]); edit the proposal, or put the rest on the shoe")
+                f"insole: the catalogue's limit is {most:g}{unit} ({limit} in [print3d]); "
+                "edit the proposal, or put the rest on the shoe")
     for kind in ("rearfoot_post", "forefoot_post"):
         el = foot.elements.get(kind)
         if el is not None and el.values.get("degrees") and \
@@ -128,30 +128,39 @@ def build_insole(outline: InsoleOutline, foot: FootProposal, spec: PrintSpec) ->
     if len(domain) < 3:
         raise BuildError(f"the {side} insole's outline is empty at its shell length")
     surface = top_surface(outline, foot, spec, domain)
-    def flat(u: np.ndarray, w: np.ndarray) -> np.ndarray:
-        return np.zeros_like(u)  # the underside lies on the bed
-
-    verts, faces = solid(domain, surface, flat, spec.mesh_spacing_mm, surface.features)
+    verts, faces = solid(domain, surface, None, spec.mesh_spacing_mm, surface.features)
     body = _to_print(verts, faces, side)
     fills = {}
-    recesses = [z for z in outline.zones if z.kind == "offloading"]
-    if recesses:
-        cut = _manifold(body)
-        depth = spec.recess_depth_mm
-        for zone in recesses:
-            region = zone.polygon
-            for normal, offset in (((1.0, 0.0), outline.shell_end_u_mm),):
-                region = clip_half_plane(region, np.array(normal), offset)
-            if len(region) < 3 or np.ptp(region[:, 0]) < spec.mesh_spacing_mm:
-                continue  # beyond a 3/4 shell: nothing of the insole is under it
-            # The cutter reaches one recess depth above the top so the cut is clean.
-            cv, cf = solid(region, lambda u, w: surface(u, w) + depth,
-                           lambda u, w: surface(u, w) - depth, spec.mesh_spacing_mm)
-            cutter = _manifold(_to_print(cv, cf, side))
-            name = _region_name(zone.label)
-            fills[name] = _trimesh(cut ^ cutter)
-            cut = cut - cutter
-        body = _trimesh(cut)
+    cutters = []
+    depth = spec.recess_depth_mm
+    for zone in (z for z in outline.zones if z.kind == "offloading"):
+        region = clip_half_plane(zone.polygon, np.array([1.0, 0.0]), outline.shell_end_u_mm)
+        if len(region) < 3 or np.ptp(region[:, 0]) < spec.mesh_spacing_mm:
+            continue  # beyond a 3/4 shell: nothing of the insole is under it
+        # The fill: the insole's top over the region, recess_depth_mm thick (a height field
+        # itself, so it needs no boolean). The cutter reaches one depth above the top so the
+        # cut is clean.
+        fv, ff = solid(region, surface, lambda u, w: surface(u, w) - depth,
+                       spec.mesh_spacing_mm)
+        fill = _to_print(fv, ff, side)
+        if cutters:
+            # Regions may overlap (a head next to the hallux): a fill takes only what the
+            # fills before it left, so no two bodies share a place.
+            import manifold3d
+
+            fill = _trimesh(manifold3d.Manifold.batch_boolean(
+                [_manifold(fill), *cutters], manifold3d.OpType.Subtract))
+            if fill.volume <= 0 or len(fill.faces) == 0:
+                continue
+        fills[_region_name(zone.label)] = fill
+        cv, cf = solid(region, lambda u, w: surface(u, w) + depth,
+                       lambda u, w: surface(u, w) - depth, spec.mesh_spacing_mm)
+        cutters.append(_manifold(_to_print(cv, cf, side)))
+    if cutters:
+        import manifold3d
+
+        body = _trimesh(manifold3d.Manifold.batch_boolean(
+            [_manifold(body), *cutters], manifold3d.OpType.Subtract))
     return InsoleSolid(side, body, fills, domain, surface)
 
 

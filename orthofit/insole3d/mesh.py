@@ -85,12 +85,14 @@ def grid_rows(poly: np.ndarray, spacing: float, features: Sequence[float] = ()) 
     return rows
 
 
-def solid(poly: np.ndarray, top: Field, bottom: Field, spacing: float,
+def solid(poly: np.ndarray, top: Field, bottom: Field | None, spacing: float,
           features: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
     """A closed, outward-wound triangle mesh between ``bottom`` and ``top`` over ``poly``.
 
-    Returns ``(vertices (N, 3) as u, w, z in mm, faces (F, 3) int)``; seen from above (+z)
-    with ``u`` as x and ``w`` as y, the top's triangles run counter-clockwise.
+    ``bottom`` None means a flat underside at ``z = 0``: it needs no grid, only a fan from the
+    outline's centre to its edge (half the triangles; the bed does not care). Returns
+    ``(vertices (N, 3) as u, w, z in mm, faces (F, 3) int)``; seen from above (+z) with ``u``
+    as x and ``w`` as y, the top's triangles run counter-clockwise.
     """
     rows = grid_rows(poly, spacing, features)
     lo, hi = edges_across(poly, rows)
@@ -98,19 +100,31 @@ def solid(poly: np.ndarray, top: Field, bottom: Field, spacing: float,
     frac = np.linspace(0.0, 1.0, cols + 1)
     uu = np.repeat(rows[:, None], cols + 1, axis=1)
     ww = lo[:, None] + frac[None, :] * (hi - lo)[:, None]
-    zt, zb = top(uu, ww), bottom(uu, ww)
     n_rows, n_cols = uu.shape
     n = n_rows * n_cols
-    verts = np.concatenate([np.stack([uu, ww, zt], -1).reshape(-1, 3),
-                            np.stack([uu, ww, zb], -1).reshape(-1, 3)])
     idx = np.arange(n).reshape(n_rows, n_cols)
     a, b = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel()
     c, d = idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
     top_faces = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
-    bottom_faces = top_faces[:, ::-1] + n
     # The boundary counter-clockwise: medial edge forwards, front row outwards, lateral edge
     # backwards, back row inwards.
     ring = np.concatenate([idx[:-1, 0], idx[-1, :-1], idx[:0:-1, -1], idx[0, :0:-1]])
+    top_verts = np.stack([uu, ww, top(uu, ww)], -1).reshape(-1, 3)
+    if bottom is None:
+        ring_uw = top_verts[ring, :2]
+        centre = ring_uw.mean(axis=0)
+        low = np.concatenate([np.column_stack([ring_uw, np.zeros(len(ring))]),
+                              [[centre[0], centre[1], 0.0]]])
+        below = n + np.arange(len(ring))  # the bottom vertex under each ring vertex
+        mid = n + len(ring)
+        nxt = np.roll(below, -1)
+        bottom_faces = np.stack([np.full(len(ring), mid), nxt, below], 1)
+    else:
+        low = np.stack([uu, ww, bottom(uu, ww)], -1).reshape(-1, 3)
+        below = ring + n
+        bottom_faces = top_faces[:, ::-1] + n
+    verts = np.concatenate([top_verts, low])
     p, q = ring, np.roll(ring, -1)
-    walls = np.concatenate([np.stack([p + n, q + n, q], 1), np.stack([p + n, q, p], 1)])
+    bp, bq = below, np.roll(below, -1)
+    walls = np.concatenate([np.stack([bp, bq, q], 1), np.stack([bp, q, p], 1)])
     return verts, np.concatenate([top_faces, bottom_faces, walls]).astype(np.int64)

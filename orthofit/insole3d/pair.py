@@ -21,7 +21,8 @@ def build_insoles(analysis: Analysis, proposal: Proposal,
                          + (" ".join(proposal.notes) or "no foot was analysed"))
     prints = {}
     for foot in analysis.feet:
-        step = foot.representative()
+        # As the proposal engine: a foot without one complete print has no outline to trust.
+        step = foot.representative() if any(s.complete for s in foot.steps) else None
         if step is not None:
             prints[foot.side] = step.footprint
     solids = []
