@@ -94,13 +94,16 @@ def emulated(phases, **faults):
 def test_a_patient_scans_alone_and_the_scans_wait_in_the_queue(qtbot, store, door):
     link = emulated([("empty", 0.6), ("one_foot", 1.5), ("stand", 7.0), ("empty", 1.0),
                      ("walk", 0.0), ("empty", 2.0)])
-    window = make_window(qtbot, door, link)
+    window = make_window(qtbot, door, link, start=False)
     seen = set()
     try:
         assert window.current() == "welcome"
         identify(qtbot, window)
         assert window.name == "Anne" and window.code == "381907"  # typed as a name is written
         assert window.current() == "step_on"
+        # The emulated patient's clock starts once they are at the step-on screen: typing on
+        # a loaded machine must not use up the one-foot phase.
+        window.start()
 
         def watch(target):
             seen.add(window.screens["step_on"].text.text())
