@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.patients.patient_selected.connect(self._patient_selected)
         self.patients.patient_cleared.connect(self._patient_cleared)
         self.proposal_view.changed.connect(self._proposal_changed)
+        self.proposal_view.report_info = self.report_info  # names the scans of 3D exports
         self.capture_view.recorded.connect(self._recorded)
         self.kiosk_view.attached.connect(self.patients.show_patient)
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -95,9 +96,11 @@ class MainWindow(QMainWindow):
         try:
             self.thresholds = load_thresholds(s["thresholds"])
             self.rules = load_insole_rules(s["insole_rules"])
+            self.proposal_view.rules_profile = s["insole_rules"]  # its [print3d] sizes
         except OrthofitError as exc:  # a clinic profile that was moved or deleted
             self.thresholds = load_thresholds("default")
             self.rules = load_insole_rules("default")
+            self.proposal_view.rules_profile = "default"
             self.statusBar().showMessage(f"{exc}; using the default profiles", 15000)
         self.capture_view.profile.setCurrentText(s["mat_profile"])
         if s["mat_port"]:
@@ -283,7 +286,18 @@ class MainWindow(QMainWindow):
                 "pressure_scale": self.scale,
                 "patient_name": self._patient_name(),
                 "patient": self._patient_info(),
-                "diabetic": self._diabetic()}
+                "diabetic": self._diabetic(),
+                **({"scan_sha256": self._scan_checksums()} if self.scan_id is not None
+                   else {})}
+
+    def _scan_checksums(self) -> list[str]:
+        """The SHA-256 of the stored scans shown (the visit's trials analysed together).
+
+        The store names each scan file by its checksum, so exported proposals and insoles
+        record which scans they were made from.
+        """
+        shown = set(self.trial_ids or [self.scan_id])
+        return [s["sha256"] for s in self.store.visit_scans(self.scan_id) if s["id"] in shown]
 
     def export_reports(self, folder: str | None = None, *, open_result: bool = False) -> list[Path]:
         """Write the clinician and patient PDFs (and the lab JSON/SVG) into a folder."""

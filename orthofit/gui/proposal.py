@@ -16,9 +16,11 @@ from PyQt6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen, QP
 from PyQt6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -27,6 +29,8 @@ from PyQt6.QtWidgets import (
 )
 
 from orthofit.analysis import Analysis
+from orthofit.errors import OrthofitError
+from orthofit.gui.insole3d_view import InsolePreview
 from orthofit.proposal.footnotes import footnotes
 from orthofit.proposal.model import ELEMENT_KINDS, ELEMENT_TITLES, Proposal, override, reset
 from orthofit.proposal.outline import InsoleOutline, insole_outline
@@ -276,7 +280,12 @@ class InsoleCanvas(QWidget):
 
 
 class ProposalView(QWidget):
-    """Edit the proposal element by element; the drawing follows every change."""
+    """Edit the proposal element by element; the drawing and the 3D preview follow each change.
+
+    ``rules_profile`` names the insole profile (shipped name or path) whose ``[print3d]``
+    section sizes the printed insoles; ``report_info`` (set by the main window) gives the
+    shown scans' names and checksums for the exported files' note.
+    """
 
     changed = pyqtSignal()
 
@@ -284,7 +293,10 @@ class ProposalView(QWidget):
         super().__init__(parent)
         self.proposal: Proposal | None = None
         self.analysis: Analysis | None = None
+        self.rules_profile = "default"
+        self.report_info = None
         self.canvas = InsoleCanvas()
+        self.preview = InsolePreview()
         self.editors: dict[tuple[str, str, str], object] = {}
         self.reasons: dict[tuple[str, str], QLabel] = {}
         self.values: dict[tuple[str, str], QLabel] = {}
@@ -306,14 +318,25 @@ class ProposalView(QWidget):
         scroll.setWidget(inner)
         self.reset_button = QPushButton("Reset to the proposal")
         self.reset_button.clicked.connect(self.reset_all)
+        self.export_button = QPushButton("Export 3D insoles...")
+        self.export_button.setToolTip("Write left.stl, right.stl, insoles.3mf and insoles.txt "
+                                      "(as 'orthofit insole') into a folder")
+        self.export_button.clicked.connect(lambda: self.export_insoles())
         # What the engine did not propose and why (an uncertain class, leg length to measure).
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.notes)
-        layout.addWidget(self.canvas, 1)
+        drawings = QHBoxLayout()
+        drawings.addWidget(self.canvas, 3)
+        drawings.addWidget(self.preview, 2)
+        layout.addLayout(drawings, 1)
         layout.addWidget(scroll, 1)
-        layout.addWidget(self.reset_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reset_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
 
     def show_proposal(self, proposal: Proposal, analysis: Analysis) -> None:
         """Show (and make editable) a proposal for an analysis."""
@@ -425,6 +448,49 @@ class ProposalView(QWidget):
             if step is not None and fp is not None:
                 outlines.append(insole_outline(step.footprint, fp))
         self.canvas.set_outlines(tuple(outlines))
+        self.preview.show_insoles(self.analysis, self.proposal, self._spec())
+
+    def _spec(self):  # noqa: ANN202 - a PrintSpec or None
+        """The printed insoles' dimensions from the insole profile (None if it has none)."""
+        from orthofit.report.insole3d_block import print_spec
+
+        try:
+            return print_spec(self.rules_profile)
+        except OrthofitError:
+            return None
+
+    def export_insoles(self, folder: str | None = None) -> list:
+        """Write the printed insoles of the shown proposal, as ``orthofit insole`` does.
+
+        ``left.stl``, ``right.stl``, ``insoles.3mf`` and ``insoles.txt`` go into ``folder``
+        (asked for when not given), all of them or none; what cannot be built is said in a
+        message box and nothing is written.
+        """
+        from orthofit.insole3d import build_insoles
+        from orthofit.insole3d.files import insole_files
+        from orthofit.io.folder import write_files
+        from orthofit.report.insole3d_block import print_spec
+
+        if self.proposal is None or self.analysis is None:
+            QMessageBox.information(self, "Nothing to export", "Open a scan first.")
+            return []
+        folder = folder or QFileDialog.getExistingDirectory(self, "Export 3D insoles to")
+        if not folder:
+            return []
+        info = self.report_info() if self.report_info is not None else {}
+        edited = any(el.changed for f in self.proposal.feet for el in f.elements.values())
+        source = ("the desktop's proposal, edited by the clinician" if edited else
+                  f"proposed by the rules {self.proposal.rules!r}")
+        try:
+            solids = build_insoles(self.analysis, self.proposal, print_spec(self.rules_profile))
+            contents = insole_files(solids, self.proposal,
+                                    scans=[str(info.get("file") or "a scan not stored")],
+                                    checksums=list(info.get("scan_sha256") or []),
+                                    source=source, notes=self.proposal.notes)
+            return write_files(folder, contents)
+        except (OrthofitError, OSError) as exc:
+            QMessageBox.warning(self, "Cannot export the 3D insoles", str(exc))
+            return []
 
 
 def _clear(layout) -> None:  # noqa: ANN001 - a QLayout

@@ -555,11 +555,14 @@ def public_document(doc: Document) -> Document:
 
 
 def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
-                     pitch: tuple[float, float], *, info: dict[str, Any]) -> Document:
+                     pitch: tuple[float, float], *, info: dict[str, Any],
+                     printed: Sequence[Any] = ()) -> Document:
     """The clinical report: pictures, indices, gait or balance, classification, the proposal.
 
     ``info`` is the report dict (see :func:`orthofit.report.header.complete_info`); a diabetic
-    patient's report carries the diabetes flag on every page.
+    patient's report carries the diabetes flag on every page. ``printed`` are the blocks of
+    the printed insoles (:func:`orthofit.report.insole3d_block.insole_heights_blocks`), shown
+    just before the prescription, which keeps a page of its own.
     """
     info = header.complete_info(info)
     patient = info.get("patient_name") or "(no name given)"
@@ -629,6 +632,8 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
     blocks.append(capture_table(info, analysis))
     for warning in analysis.warnings:
         blocks.append(Para(f"Analysis note: {warning}.", "small"))
+    # The printed insoles before the prescription: the prescription stays whole on its page.
+    blocks += list(printed)
     blocks += [PageBreak(soft=True), Heading("Proposed insoles"),
                InsoleFigure(insole_outlines(analysis, proposal)), *proposal_blocks(proposal)]
     for note in proposal.notes:

@@ -9,6 +9,7 @@ from typing import Any
 
 from orthofit.analysis import Analysis, Thresholds
 from orthofit.analysis.pipeline import analyze_trials
+from orthofit.insole3d.spec import PrintSpec
 from orthofit.model import Recording
 from orthofit.proposal.model import Proposal, reconcile
 from orthofit.proposal.rules import RuleSet, propose
@@ -20,6 +21,7 @@ from orthofit.report.content import (
     public_document,
 )
 from orthofit.report.header import complete_info, has_knee_oa
+from orthofit.report.insole3d_block import insole_heights_blocks
 from orthofit.report.patient import patient_report
 from orthofit.report.render import write_pdf
 from orthofit.report.svg import write_insole_svg
@@ -39,14 +41,16 @@ class ReportSet:
 def build_reports(rec: Recording | Sequence[Recording], *, thresholds: Thresholds,
                   rules: RuleSet, proposal: Proposal | None = None, info: dict[str, Any],
                   diabetic: bool = False, knee_oa: bool = False,
-                  labels: list[str] | None = None) -> ReportSet:
+                  labels: list[str] | None = None,
+                  print_spec: PrintSpec | None = None) -> ReportSet:
     """Analyse ``rec`` and build both documents (``proposal`` overrides the rules' one).
 
     ``rec`` may be several trials of one visit (walks, or standing trials): they are analysed
     together (:func:`orthofit.analysis.analyze_trials`), ``labels`` naming each. ``info`` is
     completed by :func:`~orthofit.report.header.complete_info`: ``diabetic`` (the argument,
     ``info["diabetic"]`` or a condition naming diabetes) applies the offloading rules and
-    flags the clinician report.
+    flags the clinician report. ``print_spec`` gives the printed insoles' dimensions; by
+    default the ``[print3d]`` section of the insole profile named as ``rules``.
     """
     recs = [rec] if isinstance(rec, Recording) else list(rec)
     analysis = analyze_trials(recs, thresholds, labels=labels)
@@ -64,9 +68,12 @@ def build_reports(rec: Recording | Sequence[Recording], *, thresholds: Threshold
     # every value changed shows as changed.
     proposal = engine if proposal is None else reconcile(proposal, engine)
     info = {"rules": proposal.rules, **info}
+    # The printed insoles as `orthofit insole` writes them (or one line saying why not).
+    printed = insole_heights_blocks(analysis, proposal, print_spec, rules_name=rules.name)
     return ReportSet(
         analysis, proposal,
-        clinician_report(analysis, proposal, rec.frames, rec.pitch_mm, info=info),
+        clinician_report(analysis, proposal, rec.frames, rec.pitch_mm, info=info,
+                         printed=printed),
         public_document(patient_report(analysis, proposal, rec.frames, rec.pitch_mm,
                                        info=info)),
         InsoleFigure(insole_outlines(analysis, proposal)),

@@ -50,6 +50,8 @@ from orthofit.report.content import (
     Table,
 )
 from orthofit.report.figures import register_fonts
+from orthofit.report.insole3d_block import InsoleHeights
+from orthofit.report.insole3d_figure import insole3d_drawing
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
 def _styles(patient: bool) -> dict[str, ParagraphStyle]:
@@ -156,6 +158,8 @@ class Layout:
 LAYOUTS = (Layout(), Layout(drop_soft_breaks=True), Layout(105.0, 190.0, 130.0),
            Layout(105.0, 190.0, 130.0, drop_soft_breaks=True), Layout(95.0, 170.0, 120.0),
            Layout(95.0, 170.0, 120.0, drop_soft_breaks=True))
+#: Height of the printed insoles' figure, as a share of the outlines' drawing's height.
+INSOLE3D_SHARE = 0.85
 #: The least share of its frame the last page must fill (below it the page is an orphan).
 MIN_LAST_PAGE_FILL = 0.3
 
@@ -194,6 +198,10 @@ def _block(block: Any, width: float, height: float, styles: dict[str, ParagraphS
         return [t, Spacer(1, 4)]
     if isinstance(block, InsoleFigure):
         return [figures.insole_drawing(block, width, layout.insoles_pt), Spacer(1, 6)]
+    if isinstance(block, InsoleHeights):
+        # As tall as the outlines' drawing in this layout: both shrink to spare a page.
+        return [insole3d_drawing(block, width, layout.insoles_pt * INSOLE3D_SHARE),
+                Spacer(1, 4)]
     if isinstance(block, Exercise):
         return [KeepTogether([_exercise(block, width, styles), Spacer(1, 4)])]
     if isinstance(block, SignatureLine):
@@ -371,7 +379,8 @@ def render_pdf(doc: Document, *, page_size: str = "a4", patient: bool = False) -
     register_fonts()
     size = PAGE_SIZES[page_size]
     has_soft = any(isinstance(b, PageBreak) and b.soft for b in doc.blocks)
-    sized = any(isinstance(b, PressureMaps | InsoleFigure | ForceCurves) for b in doc.blocks)
+    sized = any(isinstance(b, PressureMaps | InsoleFigure | ForceCurves | InsoleHeights)
+                for b in doc.blocks)
     layouts = [layout for layout in LAYOUTS if has_soft or not layout.drop_soft_breaks]
     if not sized:  # the layouts differ only in the size of these figures
         layouts = [layout for layout in layouts if layout.maps_mm == LAYOUTS[0].maps_mm]
