@@ -197,3 +197,22 @@ def test_text_summary_gives_each_foots_gait_as_the_json_does():
     # A standing print has no gait to state.
     code, text = run("analyze", str(SAMPLES / "static_flat.ofs"))
     assert code == 0 and "gait:" not in text
+
+
+def test_report_with_a_clinic_rules_file_draws_the_printed_insoles(tmp_path):
+    """The printed insoles' sizes come from the profile given by path, as the rules do."""
+    from importlib import resources
+
+    from pypdf import PdfReader
+
+    clinic = tmp_path / "clinic.toml"
+    shipped = resources.files("orthofit.profiles").joinpath("insoles", "default.toml")
+    # Renamed, so only the path (not the shipped name) can lead to its sizes.
+    clinic.write_text(shipped.read_text(encoding="utf-8").replace(
+        'name = "default"', 'name = "our clinic"'), encoding="utf-8")
+    out = tmp_path / "x.pdf"
+    code, _ = run("report", str(SAMPLES / "walk_flat.ofs"), "--rules", str(clinic), "-o",
+                  str(out), "--audience", "clinician")
+    text = " ".join(p.extract_text() for p in PdfReader(out).pages)
+    assert code == 0 and "Printed insoles" in text
+    assert "No printed insole is shown" not in text and "arch support" in text

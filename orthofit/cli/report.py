@@ -124,10 +124,20 @@ def _reports(args: argparse.Namespace) -> Any:
             "patient": {k: v for k, v in patient.items() if v not in (None, [])},
             "clinic_contact": getattr(args, "clinic_contact", None),
             "pressure_scale": getattr(args, "pressure_scale", None)}
+    from orthofit.errors import OrthofitError
+    from orthofit.report.insole3d_block import print_spec
+
+    # The printed insoles' sizes come from the same profile as the rules (a clinic's .toml
+    # path too); a profile without them still gives a report that says so.
+    try:
+        spec = print_spec(args.rules)
+    except OrthofitError:
+        spec = None
     return build_reports(recs, thresholds=load_thresholds(args.thresholds),
                          rules=load_insole_rules(args.rules),
                          proposal=_load_proposal(getattr(args, "proposal", None)), info=info,
-                         diabetic=args.diabetic, knee_oa=args.knee_oa, labels=names)
+                         diabetic=args.diabetic, knee_oa=args.knee_oa, labels=names,
+                         print_spec=spec)
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
