@@ -1,8 +1,9 @@
 """Report content, built before any rendering (no reportlab here).
 
 A :class:`Document` is a list of blocks (headings, paragraphs, tables, figures) with the
-document's metadata. ``clinician_report`` and ``patient_report`` build them from an analysis
-and a proposal; ``render.py`` turns them into PDF pages. Keeping content apart from layout lets
+document's metadata. ``clinician_report`` here (and ``patient_report`` in
+:mod:`orthofit.report.patient`) build them from an analysis and a proposal; ``render.py`` turns
+them into PDF pages. Keeping content apart from layout lets
 the tests check what a report says without parsing a PDF, and keeps every number in one place.
 """
 
@@ -18,8 +19,22 @@ import numpy as np
 from orthofit.analysis.classify import INTERVAL_METHOD
 from orthofit.analysis.pipeline import Analysis, FootResult
 from orthofit.proposal.model import Proposal
-from orthofit.proposal.outline import InsoleOutline
 from orthofit.report import header, texts
+from orthofit.report.blocks import (  # noqa: F401 - re-exported: the report's blocks
+    Document,
+    Exercise,
+    ForceCurves,
+    Heading,
+    InsoleFigure,
+    PageBreak,
+    Para,
+    Row,
+    SignatureLine,
+    Stabilogram,
+    StepStrip,
+    StepStrips,
+    Table,
+)
 from orthofit.report.footmaps import (  # noqa: F401 - re-exported for the desktop
     DIABETIC_PEAK_KPA,
     MAP_KINDS,
@@ -30,145 +45,6 @@ from orthofit.report.footmaps import (  # noqa: F401 - re-exported for the deskt
     pressure_maps,
 )
 from orthofit.report.insole_blocks import insole_outlines, proposal_blocks
-
-
-@dataclasses.dataclass(frozen=True)
-class Heading:
-    """A section title (level 1) or sub-title (level 2)."""
-
-    text: str
-    level: int = 1
-
-
-@dataclasses.dataclass(frozen=True)
-class Para:
-    """A paragraph; ``style`` is body, small, note, warning or big."""
-
-    text: str
-    style: str = "body"
-
-
-@dataclasses.dataclass(frozen=True)
-class Table:
-    """Rows of cells (first row a header); ``widths`` are fractions of the text width.
-
-    ``flagged`` cells are boxed; a table of ``labels`` (label, value, label, value...) has no
-    header row and prints its even columns in bold.
-    """
-
-    rows: tuple[tuple[str, ...], ...]
-    widths: tuple[float, ...] | None = None
-    flagged: tuple[tuple[int, int], ...] = ()
-    labels: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
-class ForceCurves:
-    """Force-time curves of the steps, per side, against s from touch-down.
-
-    Each series is ``(label, times_s, force)``, the label starting with the side; ``unit`` is
-    "N", or "% body weight" when the patient's weight is known.
-    """
-
-    series: tuple[tuple[str, np.ndarray, np.ndarray], ...]
-    unit: str = "N"
-
-
-@dataclasses.dataclass(frozen=True)
-class Stabilogram:
-    """The body's centre of pressure while standing, about its mean, with its 95 % ellipse.
-
-    ``x_mm`` runs medio-laterally (to the right), ``y_mm`` forwards; the ellipse is given by its
-    centre, semi-axes (mm) and the angle of its first axis from x (degrees, anticlockwise).
-    """
-
-    x_mm: np.ndarray
-    y_mm: np.ndarray
-    centre_mm: tuple[float, float]
-    semi_axes_mm: tuple[float, float]
-    angle_deg: float
-    area_mm2: float
-
-
-@dataclasses.dataclass(frozen=True)
-class Row:
-    """Blocks side by side; ``widths`` are fractions of the text width."""
-
-    blocks: tuple[Any, ...]
-    widths: tuple[float, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class StepStrip:
-    """One measure of one foot: every step's value as a dot beside the normal range.
-
-    ``interval`` is the uncertainty of the median (the class is stated when it holds no
-    cut-off); ``cuts`` are the classification cut-offs; the axis runs ``lo`` to ``hi``.
-    """
-
-    label: str
-    values: tuple[float, ...]
-    centre: float
-    interval: tuple[float, float] | None
-    normal: tuple[float, float]
-    cuts: tuple[float, ...]
-    lo: float
-    hi: float
-    unit: str
-    verdict: str
-
-
-@dataclasses.dataclass(frozen=True)
-class StepStrips:
-    """Dot strips of the steps' arch index and CPEI, per foot."""
-
-    strips: tuple[StepStrip, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class InsoleFigure:
-    """The proposed insoles drawn as outlines with their zones."""
-
-    outlines: tuple[InsoleOutline, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Exercise:
-    """One exercise: its name, how to do it, how often, and which illustration."""
-
-    name: str
-    how: str
-    dose: str
-    figure: str
-
-
-@dataclasses.dataclass(frozen=True)
-class SignatureLine:
-    """Space for notes and a signature."""
-
-    label: str = "Clinician"
-
-
-@dataclasses.dataclass(frozen=True)
-class PageBreak:
-    """Start a new page; a ``soft`` one may be left out to spare an orphan last page."""
-
-    soft: bool = False
-
-
-@dataclasses.dataclass
-class Document:
-    """A report before rendering."""
-
-    title: str
-    subject: str
-    author: str
-    header: str
-    blocks: list[Any]
-    date: str
-    logo: str | None = None
-    #: Words shown in the header of every page (the diabetes flag), or None.
-    flag: str | None = None
 
 
 def _f(value: Any, digits: int = 2, unit: str = "") -> str:

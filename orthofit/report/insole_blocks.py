@@ -1,7 +1,4 @@
-"""The proposal's blocks of the clinician report: the element table and its numbered reasons.
-
-``content.py`` imports this module, so the block classes are imported when called.
-"""
+"""The proposal's blocks of the clinician report: the element table and its numbered reasons."""
 
 from __future__ import annotations
 
@@ -12,6 +9,7 @@ from orthofit.analysis.pipeline import Analysis
 from orthofit.proposal.footnotes import footnotes
 from orthofit.proposal.model import ELEMENT_KINDS, ELEMENT_TITLES, Proposal
 from orthofit.proposal.outline import InsoleOutline, insole_outline
+from orthofit.report.blocks import Para, Table
 
 
 def proposal_blocks(proposal: Proposal) -> list[Any]:
@@ -21,8 +19,6 @@ def proposal_blocks(proposal: Proposal) -> list[Any]:
     (rule text with the measured values, published source, evidence) is printed once, under
     one number, however many elements and feet it explains.
     """
-    from orthofit.report.content import Para, Table
-
     notes, refs = footnotes(proposal)
     rows = [("Element", "Left", "Right", "Reason")]
     flagged = []

@@ -20,14 +20,13 @@ if TYPE_CHECKING:
     from orthofit.proposal.outline import InsoleOutline
     from orthofit.report.content import InsoleFigure
 
-#: The report's fonts (Bitstream Vera, registered by figures.register_fonts: it has "°", "×").
+#: The report's fonts (Bitstream Vera, registered by fonts.register_fonts: it has "°", "×").
 FONT, BOLD = "Vera", "VeraBd"
 LABEL_PT = 7.0
 
 
 def _fonts() -> None:
-    # figures.py imports this module, so its font registration is imported when drawing.
-    from orthofit.report.figures import register_fonts
+    from orthofit.report.fonts import register_fonts
 
     register_fonts()
 
