@@ -182,9 +182,31 @@ class MatProfile:
         unknown = set(cal) - allowed
         if unknown:
             raise bad(f"[calibration] has unknown keys: {', '.join(sorted(unknown))}")
+        def number(key: str, value: Any) -> float:
+            # A profile also arrives inside a journal or a scan, which may be damaged: every
+            # number is checked here, not where it is first used.
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not np.isfinite(value) or abs(value) > 1e12:
+                raise bad(f"[calibration] {key} must hold finite numbers, got {value!r}")
+            return float(value)
+
         for key in ("coefficients", "lut_counts", "lut_kpa"):
             if key in cal:
-                cal[key] = tuple(float(v) for v in cal[key])
+                if not isinstance(cal[key], list | tuple):
+                    raise bad(f"[calibration] {key} must be a list of numbers, "
+                              f"got {cal[key]!r}")
+                cal[key] = tuple(number(key, v) for v in cal[key])
+        for key in ("scale_kpa_per_count", "zero_offset_counts", "clinic_scale"):
+            if key in cal:
+                cal[key] = number(key, cal[key])
+        if cal.get("saturation_counts") is not None:
+            cal["saturation_counts"] = number("saturation_counts", cal["saturation_counts"])
+        if "calibrated" in cal and not isinstance(cal["calibrated"], bool):
+            raise bad(f"[calibration] calibrated must be true or false, got {cal['calibrated']!r}")
+        max_count = data.get("max_count", 65535)
+        if isinstance(max_count, bool) or not isinstance(max_count, int) \
+                or not 1 <= max_count <= 2**32:
+            raise bad(f"max_count must be a whole number from 1 to 2**32, got {max_count!r}")
         calibration = Calibration(kind=kind, **cal)
         if kind == "lut" and (len(calibration.lut_counts) < 2
                               or len(calibration.lut_counts) != len(calibration.lut_kpa)
@@ -203,7 +225,7 @@ class MatProfile:
         return cls(
             name=name, description=str(data.get("description", "")), rows=rows, cols=cols,
             pitch_mm=pitch, codec=codec, link=dict(data.get("link", {})),
-            calibration=calibration, max_count=int(data.get("max_count", 65535)),
+            calibration=calibration, max_count=max_count,
             notes=str(data.get("notes", "")),
             noise_kpa=None if noise is None else float(noise),
             rate_hz=None if rate is None else float(rate),

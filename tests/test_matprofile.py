@@ -52,3 +52,25 @@ def test_round_trip_through_dict():
     p = MatProfile.from_dict({**BASE, "link": {"usb_ids": ["2341:0043"]}})
     assert MatProfile.from_dict(p.to_dict()) == p
     assert p.usb_ids == [(0x2341, 0x0043)]
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"calibration": {"kind": "polynomial", "coefficients": "linear"}},
+     "coefficients must be a list of numbers"),
+    ({"calibration": {"kind": "linear", "scale_kpa_per_count": 2e308}},
+     "scale_kpa_per_count must hold finite numbers"),
+    ({"calibration": {"kind": "linear", "scale_kpa_per_count": "2"}},
+     "scale_kpa_per_count must hold finite numbers"),
+    ({"calibration": {"kind": "lut", "lut_counts": [0, "x"], "lut_kpa": [0, 1]}},
+     "lut_counts must hold finite numbers"),
+    ({"max_count": "4095"}, "max_count must be a whole number"),
+    ({"max_count": 0}, "max_count must be a whole number"),
+])
+def test_damaged_profile_numbers_are_refused_by_name(change, words):
+    """A profile travels inside journals and scans: a damaged number is a ProfileError that
+    names it (found by fuzzing a journal: a string of coefficients was read character by
+    character into a ValueError)."""
+    data = {"name": "x", "rows": 2, "cols": 2, "pitch_mm": 10, "codec": {"kind": "ofp1"},
+            **change}
+    with pytest.raises(ProfileError, match=words):
+        MatProfile.from_dict(data)
