@@ -185,10 +185,14 @@ class MatProfile:
         def number(key: str, value: Any) -> float:
             # A profile also arrives inside a journal or a scan, which may be damaged: every
             # number is checked here, not where it is first used.
-            if isinstance(value, bool) or not isinstance(value, int | float) \
-                    or not np.isfinite(value) or abs(value) > 1e12:
-                raise bad(f"[calibration] {key} must hold finite numbers, got {value!r}")
-            return float(value)
+            try:
+                number = float(value) if isinstance(value, int | float) \
+                    and not isinstance(value, bool) else float("nan")
+            except OverflowError:  # an integer beyond any float
+                number = float("inf")
+            if not abs(number) <= 1e12:
+                raise bad(f"[calibration] {key} must hold finite numbers, got {str(value)[:40]}")
+            return number
 
         for key in ("coefficients", "lut_counts", "lut_kpa"):
             if key in cal:

@@ -63,6 +63,8 @@ def test_round_trip_through_dict():
      "scale_kpa_per_count must hold finite numbers"),
     ({"calibration": {"kind": "lut", "lut_counts": [0, "x"], "lut_kpa": [0, 1]}},
      "lut_counts must hold finite numbers"),
+    ({"calibration": {"kind": "linear", "zero_offset_counts": 10 ** 400}},
+     "zero_offset_counts must hold finite numbers"),
     ({"max_count": "4095"}, "max_count must be a whole number"),
     ({"max_count": 0}, "max_count must be a whole number"),
 ])
