@@ -168,13 +168,19 @@ class MatProfile:
             raise bad("pitch_mm must be one positive number or [row, column] in mm")
         if rows < 0 or cols < 0 or (rows == 0) != (cols == 0):
             raise bad("rows and cols must both be positive, or both 0 (size from the stream)")
-        codec = dict(data.get("codec", {}))
+        def section(key: str) -> dict[str, Any]:
+            value = data.get(key, {})
+            if not isinstance(value, Mapping):
+                raise bad(f"[{key}] must be a table of settings, got {str(value)[:40]!r}")
+            return dict(value)
+
+        codec = section("codec")
         if codec.get("kind") not in CODEC_KINDS:
             raise bad(f"[codec] kind must be one of {', '.join(CODEC_KINDS)}, "
                       f"got {codec.get('kind')!r}")
         if codec["kind"] != "ofp1" and not rows:
             raise bad(f"a {codec['kind']} mat needs rows and cols")
-        cal = dict(data.get("calibration", {}))
+        cal = section("calibration")
         kind = cal.pop("kind", "linear")
         if kind not in CALIBRATION_KINDS:
             raise bad(f"[calibration] kind must be one of {', '.join(CALIBRATION_KINDS)}")
@@ -228,7 +234,7 @@ class MatProfile:
             raise bad(f"rate_hz must be a number of Hz from 1 to 2000, got {rate!r}")
         return cls(
             name=name, description=str(data.get("description", "")), rows=rows, cols=cols,
-            pitch_mm=pitch, codec=codec, link=dict(data.get("link", {})),
+            pitch_mm=pitch, codec=codec, link=section("link"),
             calibration=calibration, max_count=max_count,
             notes=str(data.get("notes", "")),
             noise_kpa=None if noise is None else float(noise),
