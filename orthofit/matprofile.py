@@ -162,7 +162,7 @@ class MatProfile:
             pitch = data.get("pitch_mm")
             pitch = (float(pitch), float(pitch)) if isinstance(pitch, int | float) \
                 else tuple(float(v) for v in pitch)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(inf)
             raise bad(f"rows, cols and pitch_mm must be numbers ({exc})") from exc
         if len(pitch) != 2 or min(pitch) <= 0:
             raise bad("pitch_mm must be one positive number or [row, column] in mm")

@@ -65,6 +65,7 @@ def test_round_trip_through_dict():
      "lut_counts must hold finite numbers"),
     ({"calibration": {"kind": "linear", "zero_offset_counts": 10 ** 400}},
      "zero_offset_counts must hold finite numbers"),
+    ({"rows": float("inf")}, "rows, cols and pitch_mm must be numbers"),
     ({"codec": "ofp1"}, r"\[codec\] must be a table"),
     ({"link": [1, 2]}, r"\[link\] must be a table"),
     ({"max_count": "4095"}, "max_count must be a whole number"),
