@@ -183,3 +183,18 @@ def existing_file(path: str | Path, *, what: str) -> Path:
     if not p.exists():
         raise UsageError(f"{path}: no such file ({what})")
     return p
+
+
+def add_analysis_options(p: argparse.ArgumentParser, *, rules_help: str) -> None:
+    """The options every command that analyses scans and proposes insoles takes."""
+    p.add_argument("--thresholds", default="default",
+                   help="threshold profile: a shipped name or a .toml path")
+    p.add_argument("--rules", default="default", help=rules_help)
+    p.add_argument("--diabetic", action="store_true",
+                   help="the patient has diabetes: apply the offloading rule")
+    p.add_argument("--knee-oa", action="store_true",
+                   help="medial knee osteoarthritis: offer the lateral wedge option")
+    p.add_argument("--pitch-mm", type=parse_pitch, default=None, metavar="R[xC]",
+                   help="sensel pitch in mm (0.5-50), for plain .npy only")
+    p.add_argument("--rate-hz", type=rate_hz, default=None, metavar="HZ",
+                   help="frame rate in Hz (1-2000), for multi-frame plain .npy only")

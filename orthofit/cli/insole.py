@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from orthofit.cli.args import UsageError, existing_file, output_folder, parse_pitch, rate_hz
+from orthofit.cli.args import UsageError, add_analysis_options, existing_file, output_folder
 from orthofit.errors import OrthofitError
 
 # Kept under its old name: the benchmark times the write on its own.
@@ -131,17 +131,6 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--proposal", default=None, metavar="EDITED.json",
                    help="a proposal JSON made for these scans (from 'orthofit propose' or the "
                         "desktop, possibly edited); default: the rules' own proposal")
-    p.add_argument("--thresholds", default="default",
-                   help="threshold profile: a shipped name or a .toml path")
-    p.add_argument("--rules", default="default",
-                   help="insole rule set with its [print3d] catalogue: a shipped name or a "
-                        ".toml path")
-    p.add_argument("--diabetic", action="store_true",
-                   help="the patient has diabetes: apply the offloading rule")
-    p.add_argument("--knee-oa", action="store_true",
-                   help="medial knee osteoarthritis: offer the lateral wedge option")
-    p.add_argument("--pitch-mm", type=parse_pitch, default=None, metavar="R[xC]",
-                   help="sensel pitch in mm (0.5-50), for plain .npy only")
-    p.add_argument("--rate-hz", type=rate_hz, default=None, metavar="HZ",
-                   help="frame rate in Hz (1-2000), for multi-frame plain .npy only")
+    add_analysis_options(p, rules_help="insole rule set with its [print3d] catalogue: a "
+                                       "shipped name or a .toml path")
     p.set_defaults(func=cmd_insole)

@@ -10,12 +10,11 @@ from typing import Any, TextIO
 
 from orthofit.cli.args import (
     UsageError,
+    add_analysis_options,
     existing_file,
     iso_date,
     output_file,
-    parse_pitch,
     ranged,
-    rate_hz,
 )
 from orthofit.errors import OrthofitError
 
@@ -182,18 +181,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clinic", default=None, help="clinic name for the report header")
     p.add_argument("--date", type=iso_date, default=None,
                    help="report date, YYYY-MM-DD (default: today)")
-    p.add_argument("--thresholds", default="default",
-                   help="threshold profile: a shipped name or a .toml path")
-    p.add_argument("--rules", default="default",
-                   help="insole rule set: a shipped name or a .toml path")
-    p.add_argument("--diabetic", action="store_true",
-                   help="the patient has diabetes: apply the offloading rule")
-    p.add_argument("--knee-oa", action="store_true",
-                   help="medial knee osteoarthritis: offer the lateral wedge option")
-    p.add_argument("--pitch-mm", type=parse_pitch, default=None, metavar="R[xC]",
-                   help="sensel pitch in mm (0.5-50), for plain .npy only")
-    p.add_argument("--rate-hz", type=rate_hz, default=None, metavar="HZ",
-                   help="frame rate in Hz (1-2000), for multi-frame plain .npy only")
+    add_analysis_options(p, rules_help="insole rule set: a shipped name or a .toml path")
 
 
 def _patient_options(p: argparse.ArgumentParser) -> None:
