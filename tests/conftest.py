@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,60 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"../shared is not beside the repository ({SHARED}): no vendor samples")
     return SHARED
+
+
+# -- the clinic store on both databases ---------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """The superuser URL of a PostgreSQL server for the tests.
+
+    ``ORTHOFIT_TEST_PG`` when set (``.ci/run`` starts one for the whole run), else a throwaway
+    server started here for this session (tests/pgserver.py). Without PostgreSQL installed the
+    tests that need it are skipped, unless ``ORTHOFIT_REQUIRE_PG`` is set (CI): then they fail.
+    """
+    import pgserver
+
+    if os.environ.get("ORTHOFIT_TEST_PG"):
+        yield os.environ["ORTHOFIT_TEST_PG"]
+        return
+    if pgserver.bindir() is None:
+        if os.environ.get("ORTHOFIT_REQUIRE_PG"):
+            pytest.fail("PostgreSQL is not installed, and ORTHOFIT_REQUIRE_PG asks for it")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="orthofit-pg-"))
+    try:
+        yield pgserver.start(folder)
+    finally:
+        pgserver.stop(folder)
+
+
+def _admin(url: str):
+    import psycopg
+
+    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"),
+                           autocommit=True)
+
+
+@pytest.fixture()
+def pg_url(pg_server):
+    """The superuser's URL of a new, empty database of its own (dropped afterwards)."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with _admin(pg_server) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = pg_server.rpartition("/")
+    yield f"{base}/{name}"
+    with _admin(pg_server) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, tmp_path):
+    """Where a clinic store lives, once for each database: a folder, then a server's URL."""
+    if request.param == "sqlite":
+        return tmp_path / "store"
+    from orthofit.store import Store
+
+    url = request.getfixturevalue("pg_url")
+    Store(url, create=True).close()  # the schema, as `orthofit store init` makes it
+    return url

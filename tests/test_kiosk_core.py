@@ -281,7 +281,8 @@ def test_the_pin_lockout_survives_a_restart_and_grows(store):
         again = door.check_pin("246810")
         assert not again.ok and 0 < again.locked_s <= 60 and again.failures == 5
         # The minute passes (the clock is the store's: move the lock's end instead) ...
-        store.conn.execute("UPDATE pin_lockout SET locked_until = 0")
+        with store.engine.begin() as c:
+            c.exec_driver_sql("UPDATE pin_lockout SET locked_until = 0")
         sixth = door.check_pin("000000")  # ... and the next wrong PIN locks for longer
         assert sixth.failures == 6 and 115 < sixth.locked_s <= 120
         store.clear_pin_lockout()  # staff lift it from the desktop

@@ -15,7 +15,8 @@ import pytest
 
 import orthofit
 from orthofit.store import Store, StoreError
-from orthofit.store.schema import MIGRATIONS, VERSION
+from orthofit.store.schema import LEGACY_VERSION, MIGRATIONS
+from orthofit.store.store import VERSION
 
 from conftest import SAMPLES
 
@@ -30,11 +31,13 @@ def test_new_store_is_private_and_current(tmp_path):
     assert store.version == VERSION
     assert stat.S_IMODE(os.stat(store.db_path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(tmp_path / "s").st_mode) == 0o700
-    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with store.engine.connect() as c:  # every connection the store makes is set up alike
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
 
 
-@pytest.mark.parametrize("start", range(VERSION))
+@pytest.mark.parametrize("start", range(LEGACY_VERSION + 1))
 def test_migrations_from_every_earlier_version(tmp_path, start):
     folder = tmp_path / "old"
     folder.mkdir()
@@ -65,8 +68,8 @@ def test_a_newer_store_is_refused(tmp_path):
         Store(tmp_path)
 
 
-def test_patients_visits_scans_proposals_reports_and_audit(tmp_path):
-    store = Store(tmp_path, actor="dr test")
+def test_patients_visits_scans_proposals_reports_and_audit(store_location):
+    store = Store(store_location, actor="dr test")
     pid = store.add_patient("Alex", "Example", birth_date="1980-02-03", sex="f",
                             shoe_size="39", conditions=["diabetes"], notes="runner")
     store.update_patient(pid, shoe_size="40")
@@ -97,8 +100,8 @@ def test_patients_visits_scans_proposals_reports_and_audit(tmp_path):
         store.add_scan(small_recording(2.0), visit_id=999)
 
 
-def test_kiosk_queue_and_attach(tmp_path):
-    store = Store(tmp_path)
+def test_kiosk_queue_and_attach(store_location):
+    store = Store(store_location)
     sid = store.add_scan(small_recording(), kiosk_code="471100")
     pid = store.add_patient("Kim", "Kiosk")
     vid = store.add_visit(pid)
@@ -108,14 +111,21 @@ def test_kiosk_queue_and_attach(tmp_path):
         store.attach_scan(sid, vid)
 
 
-def test_damaged_scan_file_is_detected(tmp_path):
-    store = Store(tmp_path)
+def test_damaged_scan_is_detected(store_location):
+    store = Store(store_location)
     sid = store.add_scan(small_recording(), kiosk_code="100001")
-    path = store.scan_path(store.kiosk_queue()[0]["sha256"])
-    os.chmod(path, 0o600)
-    path.write_bytes(path.read_bytes()[:-10])
+    sha = store.kiosk_queue()[0]["sha256"]
+    if store.on_server:  # the scan's bytes in the database, changed behind the store's back
+        with store.engine.begin() as c:
+            c.exec_driver_sql("UPDATE blobs SET data = substring(data from 1 for "
+                              "length(data) - 10) WHERE sha256 = %(s)s", {"s": sha})
+    else:
+        path = store.scan_path(sha)
+        os.chmod(path, 0o600)
+        path.write_bytes(path.read_bytes()[:-10])
     with pytest.raises(StoreError, match="does not match its checksum"):
         store.load_scan(sid)
+    assert any("does not match its checksum" in p for p in store.check())
 
 
 def test_backup_copies_database_and_scans(tmp_path):
@@ -172,6 +182,36 @@ def test_store_list_json_cli(tmp_path):
     data = json.loads(proc.stdout)
     assert data["counts"]["scans"] == 1 and data["scans"][0]["kiosk_code"] == "770077"
     assert data["kiosk_queue"] == [data["scans"][0]["id"]]
+
+
+def test_a_server_store_is_named_by_url_or_environment_never_with_a_password(pg_url, tmp_path):
+    from sqlalchemy.engine import make_url
+
+    store = Store(pg_url, create=True)
+    store.add_scan(small_recording(), kiosk_code="770078")
+    store.close()
+    url = make_url(pg_url)
+    bare = pg_url.replace(f":{url.password}@", "@")
+    env = {**os.environ, "PGPASSWORD": url.password}
+    env.pop("ORTHOFIT_STORE", None)
+
+    def orthofit_store(*args, **extra):
+        return subprocess.run([sys.executable, "-m", "orthofit.cli", "store", *args],
+                              capture_output=True, text=True, env={**env, **extra})
+
+    proc = orthofit_store("list", "--json", "--store", bare)  # the password from PGPASSWORD
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["scans"][0]["kiosk_code"] == "770078"
+    proc = orthofit_store("list", "--json", ORTHOFIT_STORE=bare)  # or from the environment
+    assert proc.returncode == 0 and json.loads(proc.stdout)["counts"]["scans"] == 1
+    proc = orthofit_store("list", "--store", pg_url)  # a password on the command line: refused
+    assert proc.returncode == 2 and "PGPASSWORD or ~/.pgpass" in proc.stderr
+    assert url.password not in proc.stderr + proc.stdout
+    proc = orthofit_store("list", "--store", "mysql://clinic@db/x")
+    assert proc.returncode != 0 and "only PostgreSQL" in proc.stderr
+    proc = orthofit_store("list", "--store", bare.replace(url.database, "nope"))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "does not exist" in proc.stderr or "cannot" in proc.stderr
 
 
 # -- several processes on one store ---------------------------------------------------------
@@ -287,10 +327,10 @@ def test_store_folders_are_private_even_when_they_were_not(tmp_path):
     assert set(modes.values()) == {oct(0o700)}, modes
 
 
-def test_visit_codes_are_six_digits_in_the_store(tmp_path):
+def test_visit_codes_are_six_digits_in_the_store(store_location):
     from orthofit.store import visit_code
 
-    store = Store(tmp_path)
+    store = Store(store_location)
     for bad in ("../../escaped", "12345", "1234567", "12345a", "\uff11" * 6, "", "12/456"):
         with pytest.raises(StoreError, match="6 digits"):
             store.add_scan(small_recording(), kiosk_code=bad)
@@ -303,10 +343,10 @@ def test_visit_codes_are_six_digits_in_the_store(tmp_path):
     assert store.add_scan(small_recording(), kiosk_code="381-907") == sid
 
 
-def test_the_pin_lockout_is_kept_and_grows(tmp_path):
+def test_the_pin_lockout_is_kept_and_grows(store_location):
     from orthofit.kiosk.pin import lock_seconds
 
-    store = Store(tmp_path)
+    store = Store(store_location)
     now = 1_000_000.0
     for n in range(1, 5):
         assert store.record_pin_attempt(False, lock_s=lock_seconds, now=now) == {
@@ -318,7 +358,7 @@ def test_the_pin_lockout_is_kept_and_grows(tmp_path):
         now = state["locked_until"]  # tried again as soon as the lock ended
     assert waits == [60, 120, 240, 480, 960, 1920, 3600, 3600]
     store.close()
-    store = Store(tmp_path)  # a restart forgets nothing
+    store = Store(store_location)  # a restart forgets nothing
     assert store.pin_lockout() == {"failures": 12, "locked_until": now}
     assert store.record_pin_attempt(True) == {"failures": 0, "locked_until": 0.0}
     assert store.pin_lockout()["failures"] == 0
@@ -340,7 +380,7 @@ def test_an_older_store_gains_weight_and_referrer_and_keeps_its_patients(tmp_pat
     conn.commit()
     conn.close()
     store = Store(folder)
-    assert store.version == VERSION == 6
+    assert store.version == VERSION
     ada = store.search_patients("Old")[0]
     assert {k: ada[k] for k in ("first_name", "birth_date", "sex", "shoe_size", "activity",
                                 "conditions", "notes", "created", "updated")} == {
@@ -362,8 +402,8 @@ def test_an_older_store_gains_weight_and_referrer_and_keeps_its_patients(tmp_pat
     ("heavy", "weight 'heavy': expected a number of kilograms"),
     (float("nan"), "weight nan kg is not between 20 and 300 kg"),
 ])
-def test_a_weight_outside_20_to_300_kg_is_refused(tmp_path, weight, says):
-    store = Store(tmp_path / "s")
+def test_a_weight_outside_20_to_300_kg_is_refused(store_location, weight, says):
+    store = Store(store_location)
     with pytest.raises(StoreError) as caught:
         store.add_patient("Bo", "Heavy", weight_kg=weight)
     assert str(caught.value) == says
@@ -374,17 +414,17 @@ def test_a_weight_outside_20_to_300_kg_is_refused(tmp_path, weight, says):
     assert store.patient(pid)["weight_kg"] == 20.0  # unchanged
 
 
-def test_scale_and_contact_settings(tmp_path):
-    store = Store(tmp_path / "s")
+def test_scale_and_contact_settings(store_location):
+    store = Store(store_location)
     store.set_settings(pressure_scale="per trial", clinic_contact="Harbour St 4\n040 123")
     assert store.settings()["pressure_scale"] == "per trial"
     assert store.settings()["clinic_contact"] == "Harbour St 4\n040 123"
 
 
-def test_a_scan_can_be_dated_to_its_visit(tmp_path):
+def test_a_scan_can_be_dated_to_its_visit(store_location):
     import datetime as dt
 
-    store = Store(tmp_path / "s")
+    store = Store(store_location)
     pid = store.add_patient("Ada", "Early")
     vid = store.add_visit(pid, "2024-03-01")
     taken = dt.datetime(2024, 3, 1, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
@@ -393,3 +433,84 @@ def test_a_scan_can_be_dated_to_its_visit(tmp_path):
     assert sid == store.visits(pid)[0]["scans"][0]["id"]
     with pytest.raises(StoreError, match="time zone"):
         store.add_scan(small_recording(2.0), visit_id=vid, recorded=dt.datetime(2024, 3, 1))
+
+
+def test_two_workstations_never_overwrite_each_other(store_location):
+    from orthofit.store import ConflictError
+
+    room1 = Store(store_location, actor="dr lee", workstation="room-1")
+    room2 = Store(store_location, actor="dr kay", workstation="room-2")
+    pid = room1.add_patient("Ada", "Shared")
+    opened1, opened2 = room1.patient(pid), room2.patient(pid)  # both open the patient
+    assert opened1["row_version"] == opened2["row_version"] == 1
+    assert room2.update_patient(pid, expected_version=opened2["row_version"],
+                                shoe_size="41") == 2
+    with pytest.raises(ConflictError) as caught:  # room 1 saves what it opened before
+        room1.update_patient(pid, expected_version=opened1["row_version"], shoe_size="39")
+    assert caught.value.by == "dr kay on room-2" and caught.value.row_version == 2
+    assert "changed by dr kay on room-2 at" in str(caught.value) and "reload" in str(caught.value)
+    assert room1.patient(pid)["shoe_size"] == "41"  # nothing was overwritten
+    fresh = room1.patient(pid)  # room 1 reloads and saves again: now it works
+    room1.update_patient(pid, expected_version=fresh["row_version"], shoe_size="39")
+    assert room2.patient(pid)["shoe_size"] == "39" and room2.patient(pid)["row_version"] == 3
+    # The same for a proposal: the second edit made from the same version is refused.
+    sid = room1.add_scan(small_recording(), visit_id=room1.add_visit(pid))
+    room1.save_proposal(sid, {"rules": "default"})
+    version = room1.proposal_record(sid)["row_version"]
+    room2.save_proposal(sid, {"rules": "default"}, {"edited": "room 2"},
+                        expected_version=version)
+    with pytest.raises(ConflictError, match="changed by dr kay on room-2"):
+        room1.save_proposal(sid, {"rules": "default"}, {"edited": "room 1"},
+                            expected_version=version)
+    assert room1.proposal(sid)[1] == {"edited": "room 2"}
+    with pytest.raises(StoreError, match="no patient 999"):
+        room1.update_patient(999, expected_version=1, shoe_size="1")
+    # The audit trail says which computer made each change.
+    trail = room1.audit_trail()
+    assert {(a["actor"], a["workstation"]) for a in trail} == {("dr lee", "room-1"),
+                                                              ("dr kay", "room-2")}
+    room1.close()
+    room2.close()
+
+
+def test_the_alembic_baseline_is_the_schema_old_stores_reached(tmp_path):
+    """A store made new and a store upgraded from version 1 end with the same tables."""
+    from sqlalchemy import create_engine, inspect
+
+    old = tmp_path / "old"
+    old.mkdir()
+    conn = sqlite3.connect(old / "orthofit.sqlite3")
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    Store(old).close()
+    Store(tmp_path / "new").close()
+
+    def affinity(type_name):  # SQLite's own rule: FLOAT and REAL store alike
+        name = str(type_name).upper()
+        return "INTEGER" if "INT" in name else "TEXT" if "TEXT" in name else \
+            "REAL" if any(k in name for k in ("REAL", "FLOA", "DOUB")) else name
+
+    def shape(folder):
+        insp = inspect(create_engine(f"sqlite:///{folder / 'orthofit.sqlite3'}"))
+        return {name: ([(c["name"], affinity(c["type"]), c["nullable"] and not c["primary_key"],
+                         None if c["default"] is None else c["default"].strip("'"))
+                        for c in insp.get_columns(name)],
+                       sorted(i["name"] for i in insp.get_indexes(name)))
+                for name in insp.get_table_names()}
+
+    made, upgraded = shape(tmp_path / "new"), shape(old)
+    assert made == upgraded
+    assert {"patients", "visits", "scans", "proposals", "reports", "audit", "settings",
+            "kiosk_codes", "pin_lockout", "blobs", "alembic_version"} == set(made)
+
+
+def test_head_is_alembics_last_revision():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from orthofit.store.upgrade import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [f"{VERSION:04d}"]

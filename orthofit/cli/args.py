@@ -2,7 +2,7 @@
 
 Every number is checked where it is parsed, so ``--pitch-mm 1e9`` or ``--frames -3`` stop with
 a message naming the option, its unit and the range it takes, before any work starts. Paths the
-user names are checked before work starts too (:func:`output_file`, :func:`store_folder`).
+user names are checked before work starts too (:func:`output_file`, :func:`store_location`).
 """
 
 from __future__ import annotations
@@ -158,19 +158,36 @@ def output_folder(path: str | Path, *, option: str) -> Path:
     return folder
 
 
-def store_folder(path: str | None, *, create: bool = False) -> Path | None:
-    """The clinic store a command opens (None: the user's default store).
+def store_location(text: str | None, *, create: bool = False) -> Path | str | None:
+    """The clinic store a command opens: a folder, a PostgreSQL URL, or None (the default).
 
-    A store named on the command line must exist unless ``create``: a mistyped ``--store``
-    would otherwise quietly start a new, empty store. A file in its place is refused.
+    ``--store`` wins, then ``$ORTHOFIT_STORE``; None means the user's default folder. A folder
+    named must exist unless ``create``: a mistyped ``--store`` would otherwise quietly start a
+    new, empty store; a file in its place is refused. A server's URL
+    (``postgresql://user@host/database``) is checked here, and a password written into it on the
+    command line is refused (every user of the computer can read a command line): libpq takes it
+    from ``PGPASSWORD`` or ``~/.pgpass``.
     """
-    if path is None:
+    from orthofit.store.backend import is_url, server_url
+    from orthofit.store.files import StoreError
+
+    option = "--store"
+    if text is None and os.environ.get("ORTHOFIT_STORE"):
+        text, option = os.environ["ORTHOFIT_STORE"], "ORTHOFIT_STORE"
+    if text is None:
         return None
-    folder = Path(path).expanduser()
+    if is_url(text):
+        try:
+            server_url(text, allow_password=option != "--store")
+        except StoreError as exc:
+            raise UsageError(f"{option}: {exc}") from None
+        return text.strip()
+    folder = Path(text).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--store {path}: that is a file; a clinic store is a folder")
+        raise UsageError(f"{option} {text}: that is a file; a clinic store is a folder (or a "
+                         "postgresql:// address)")
     if not folder.exists() and not create:
-        raise UsageError(f"--store {path}: there is no clinic store there; check the path, or "
+        raise UsageError(f"{option} {text}: there is no clinic store there; check the path, or "
                          "add --create to start a new store in that folder")
     return folder
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from orthofit.cli.args import output_file, store_folder
+from orthofit.cli.args import output_file, store_location
 from orthofit.errors import OrthofitError
 from orthofit.gui import VIEWS
 
@@ -16,7 +16,9 @@ def cmd_gui(args: argparse.Namespace, out: TextIO) -> int:
     if args.screenshot:
         screenshot = str(output_file(args.screenshot, option="--screenshot"))
     # A demo or a screenshot may start a store in a new folder; the clinic's must exist.
-    folder = store_folder(args.store, create=args.create or args.demo or bool(screenshot))
+    # ... and never the clinic's own store from $ORTHOFIT_STORE: a demo fills its store.
+    folder = None if (args.demo or screenshot) and args.store is None else \
+        store_location(args.store, create=args.create or args.demo or bool(screenshot))
     try:
         from orthofit.gui.app import run
     except ImportError as exc:
@@ -36,8 +38,9 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("gui", parents=[common], help="the podiatrist's desktop application",
                        description="Patients, capture, analysis, proposals and reports on the "
                                    "clinic store.")
-    p.add_argument("--store", default=None, metavar="DIR",
-                   help="the clinic store's folder (default: the user's data folder, or "
+    p.add_argument("--store", default=None, metavar="DIR|URL",
+                   help="the clinic store: a folder, or a server's postgresql://user@host/db "
+                        "(default: $ORTHOFIT_STORE, else the user's data folder or "
                         "$ORTHOFIT_DATA)")
     p.add_argument("--create", action="store_true",
                    help="start a new, empty store in the --store folder if there is none")

@@ -13,7 +13,7 @@ from orthofit.cli.args import (
     output_folder,
     ranged,
     screen_size,
-    store_folder,
+    store_location,
     visit_code,
 )
 from orthofit.errors import OrthofitError
@@ -42,7 +42,7 @@ def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
         if args.store is None:
             raise UsageError("--screenshot draws the screens of a store: give --store DIR (a "
                              "new folder is fine); the user's own store is never used for it")
-    folder = store_folder(args.store, create=args.create or args.set_pin or bool(screenshot))
+    folder = store_location(args.store, create=args.create or args.set_pin or bool(screenshot))
     if args.set_pin:
         from orthofit.kiosk.pin import hash_pin
         from orthofit.store import Store
@@ -100,9 +100,10 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="a guided scan a patient can do alone (full screen)",
                        description="The waiting-room kiosk: the patient is guided through a "
                                    "scan that lands in the clinic store's kiosk queue.")
-    p.add_argument("--store", default=None, metavar="DIR",
-                   help="the clinic store's folder (default: the user's data folder); it must "
-                        "exist unless --create")
+    p.add_argument("--store", default=None, metavar="DIR|URL",
+                   help="the clinic store: a folder (it must exist unless --create) or a "
+                        "server's postgresql://kiosk-role@host/db (default: $ORTHOFIT_STORE, "
+                        "else the user's data folder)")
     p.add_argument("--create", action="store_true",
                    help="start a new, empty store in the --store folder if there is none")
     p.add_argument("--mat", default=None, help="the mat's port or URL")

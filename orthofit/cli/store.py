@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from orthofit.cli.args import store_folder
+from orthofit.cli.args import store_location
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -15,8 +15,8 @@ def cmd_store(args: argparse.Namespace, out: TextIO) -> int:
     """List, back up or check the clinic store."""
     from orthofit.store import Store
 
-    folder = store_folder(args.store)
-    store = Store(folder)
+    location = store_location(args.store)  # a folder must exist; a server's store too
+    store = Store(location)
     try:
         if args.action == "list":
             summary = store.summary()
@@ -53,9 +53,10 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                        description="list: patients, visits, scans and the kiosk queue. backup: "
                                    "today's copy. check: integrity and every scan's file.")
     p.add_argument("action", choices=("list", "backup", "check"), help="what to do")
-    p.add_argument("--store", default=None, metavar="DIR",
-                   help="the store's folder (default: the user's data folder, or "
-                        "$ORTHOFIT_DATA); it must exist")
+    p.add_argument("--store", default=None, metavar="DIR|URL",
+                   help="the store: a folder (it must exist) or a server's "
+                        "postgresql://user@host/db (default: $ORTHOFIT_STORE, else the user's "
+                        "data folder or $ORTHOFIT_DATA)")
     p.add_argument("--json", action="store_true", help="list as one JSON object")
     p.add_argument("--force", action="store_true", help="backup: make today's copy again")
     p.set_defaults(func=cmd_store)

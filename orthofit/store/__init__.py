@@ -1,5 +1,13 @@
-"""The clinic store (SQLite and the scan files beside it); no Qt."""
+"""The clinic store (SQLite in a folder, or PostgreSQL on the clinic's server); no Qt."""
 
-from orthofit.store.store import Store, StoreError, default_folder, visit_code
+from orthofit.store.store import (
+    ConflictError,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    default_folder,
+    visit_code,
+)
 
-__all__ = ["Store", "StoreError", "default_folder", "visit_code"]
+__all__ = ["ConflictError", "Store", "StoreError", "StoreUnavailable", "default_folder",
+           "visit_code"]

@@ -1,7 +1,10 @@
-"""The clinic store's schema, as numbered migrations applied in order.
+"""The first six steps of the SQLite clinic store's schema, from before Alembic.
 
-A store records the version it is at (``PRAGMA user_version``); opening an older store runs the
-missing migrations in one transaction each. Never edit a released migration: add the next one.
+An SQLite store made by orthofit before schema 7 records the step it is at in
+``PRAGMA user_version``; :mod:`orthofit.store.upgrade` runs the steps it misses, stamps it with
+Alembic's baseline revision ``0006`` and upgrades it from there. Never edit these: they are what
+the clinics' old stores hold. New schema changes are Alembic revisions
+(``orthofit/store/migrations/versions``).
 """
 
 from __future__ import annotations
@@ -101,4 +104,5 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-VERSION = len(MIGRATIONS)
+#: The last step before Alembic.
+LEGACY_VERSION = len(MIGRATIONS)

@@ -1,65 +1,83 @@
 """The clinic store: patients, visits, scans, proposals, reports and an audit trail.
 
-SQLite from the standard library (WAL journal, foreign keys on, full sync) in one folder, with
-the scans beside it as ``scans/<sha256>.ofs``, named by their checksum. A scan file is written
-completely (atomically) before the row that names it is committed, so a crash or a kill leaves
-at worst an unreferenced file, never a row without its file. Everything is readable by the user
-alone: every folder of the store is kept at mode 0700, the database at 0600. No Qt: the
-desktop, the kiosk and the command line share this module.
+One API over two databases (SQLAlchemy Core): an SQLite file in a folder (the default: one
+computer, nothing to set up), with the scans beside it as files named by their checksum
+(:mod:`orthofit.store.files`), or a PostgreSQL database on the clinic's server
+(``postgresql://user@host/database``), shared by every desktop and kiosk, with the scans and
+reports in the database itself so that one ``pg_dump`` backs up everything. Every scan is
+content-addressed by its SHA-256 and checked against it when it is read.
 
-Several processes may use one store at once (the desktop, the kiosk, ``orthofit store list``),
-and each sweeps the leftovers of interrupted saves when it opens the store. A save therefore
-works in a folder of its own under ``scans/.incoming/`` and holds an exclusive lock
-(``flock``) on the lock file beside that folder for as long as it writes; a sweep removes a
-save's folder only when it can take that lock itself, that is when the process that saved is
-gone. Nothing another process is writing is ever removed.
+Several workstations at once: patients and proposals carry a row version, and a save made from
+an older version than the one stored is refused with who changed it and when
+(:class:`ConflictError`), never silently overwriting; the audit trail records the workstation.
+No Qt: the desktop, the kiosk and the command line share this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import getpass
 import hashlib
 import json
 import os
 import secrets
-import shutil
+import socket
 import sqlite3
-import stat
+import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from orthofit.errors import OrthofitError
+from orthofit.io.checksum import file_sha256
 from orthofit.io.ofs import load_ofs, save_ofs
 from orthofit.model import Recording
-from orthofit.store.schema import MIGRATIONS, VERSION
+from orthofit.store import tables as t
+from orthofit.store.backend import (
+    DB_NAME,
+    describe,
+    is_url,
+    postgres_engine,
+    server_url,
+    sqlite_engine,
+)
+from orthofit.store.files import INCOMING, StoreError, private_folder, saving, sweep, why_not_saved
+from orthofit.store.upgrade import HEAD, schema_version, upgrade
 
-try:
-    import fcntl
-except ImportError:  # Windows: a file open for writing cannot be removed there anyway
-    fcntl = None  # type: ignore[assignment]
-
-DB_NAME = "orthofit.sqlite3"
 PATIENT_FIELDS = ("first_name", "last_name", "birth_date", "sex", "shoe_size", "activity",
                   "conditions", "notes", "weight_kg", "referrer")
 #: A patient's weight is accepted in this range (kg); None means not known.
 WEIGHT_RANGE_KG = (20.0, 300.0)
-#: Where saves in progress work, inside ``scans/`` (so that the final rename stays on one disk).
-INCOMING = ".incoming"
-#: Leftovers of saves by an orthofit older than the locks are removed only after this long (s):
-#: longer than any save takes, so a save still running in such a process is never cut.
-LEGACY_STALE_S = 3600.0
 #: A visit code has this many digits.
 CODE_DIGITS = 6
+#: The schema version this orthofit writes.
+VERSION = HEAD
+
+__all__ = ["CODE_DIGITS", "DB_NAME", "INCOMING", "PATIENT_FIELDS", "VERSION", "ConflictError",
+           "Store", "StoreError", "StoreUnavailable", "check_weight", "default_folder",
+           "private_folder", "visit_code"]
 
 
-class StoreError(OrthofitError):
-    """The store cannot do what was asked (the message says why)."""
+class StoreUnavailable(StoreError):
+    """The store's server cannot be reached (restarting, or the network is down).
+
+    Nothing was changed; the same request may be made again once the server is back.
+    """
+
+
+class ConflictError(StoreError):
+    """A record was saved on another workstation after it was opened here.
+
+    ``by`` (who, on which workstation), ``at`` (UTC, ISO 8601) and ``row_version`` (the stored
+    version) say which save it was; reloading the record shows it.
+    """
+
+    def __init__(self, what: str, by: str, at: str, row_version: int) -> None:
+        self.by, self.at, self.row_version = by, at, row_version
+        when = at.replace("T", " ").replace("+00:00", " UTC")
+        super().__init__(f"{what} was changed by {by or 'someone'} at {when} after you opened "
+                         "it; reload it to see their change, then make yours again")
 
 
 def visit_code(text: str) -> str:
@@ -88,29 +106,6 @@ def default_folder() -> Path:
         return Path(os.environ["ORTHOFIT_DATA"])
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "orthofit"
-
-
-def private_folder(path: Path, *, parents: bool = False) -> Path:
-    """Make ``path`` a folder only its owner can enter (mode 0700), made if missing.
-
-    An existing folder with a wider mode (0755, say, from a copy or an older orthofit) is
-    narrowed: patients' data must not be readable by other users of the computer.
-    """
-    old = os.umask(0o077)
-    try:
-        path.mkdir(parents=parents, exist_ok=True, mode=0o700)
-    except FileExistsError:
-        raise StoreError(f"{path} is a file; the clinic store needs a folder there") from None
-    finally:
-        os.umask(old)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode != 0o700:
-        try:
-            os.chmod(path, 0o700)
-        except OSError as exc:
-            raise StoreError(f"{path} can be read by other users (mode {mode:o}) and its mode "
-                             f"cannot be changed ({exc.strerror or exc}); make it 0700") from exc
-    return path
 
 
 def _now() -> str:
@@ -152,197 +147,177 @@ def _patient_row(fields: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _row(r: Any) -> dict[str, Any]:
+    return dict(r._mapping)
 
 
-def _why_not_saved(folder: Path, exc: OSError) -> StoreError:
-    """The truth about a failed save, with advice only where it fits the cause."""
-    why = exc.strerror or str(exc)
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        advice = "; free some disk space and try again"
-    elif exc.errno in (errno.EACCES, errno.EPERM):
-        advice = "; this user may not write there: check the folder's owner and permissions"
-    elif exc.errno == errno.EROFS:
-        advice = "; the disk is read-only"
-    elif exc.errno == errno.ENOENT:
-        advice = ("; a file of the save disappeared while it was written (was the store "
-                  "folder moved or cleaned by another program?); try again")
-    else:
-        advice = "; try again, and check the disk if it happens again"
-    return StoreError(f"the scan could not be saved in {folder} ({why}){advice}")
-
-
-def _why_not_recorded(folder: Path, exc: sqlite3.Error) -> StoreError:
-    text = str(exc)
-    advice = "; free some disk space and try again" if "full" in text else "; try again"
-    return StoreError(f"the scan could not be recorded in the database of {folder} "
-                      f"({text}){advice}")
-
-
-def _lock(fd: int, *, wait: bool) -> bool:
-    """Take an exclusive advisory lock on ``fd``; False if another process holds it."""
-    if fcntl is None:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-    except BlockingIOError:
-        return False
-    return True
+def _patient_out(r: Any) -> dict[str, Any]:
+    out = _row(r)
+    out["conditions"] = json.loads(out["conditions"])
+    return out
 
 
 class Store:
-    """Open (creating or upgrading) the store in ``folder``.
+    """Open (creating or upgrading) the clinic store at ``location``.
 
     Parameters
     ----------
-    folder : str or Path, optional
-        The store's folder (default: :func:`default_folder`).
+    location : str or Path, optional
+        The store's folder (SQLite; default :func:`default_folder`) or the URL of a PostgreSQL
+        database (``postgresql://user@host/database``; the password from ``PGPASSWORD`` or
+        ``~/.pgpass``, never the URL).
     actor : str, optional
         Who makes the changes, for the audit trail (default: the login name).
+    workstation : str, optional
+        The computer the changes are made on (default: its host name).
+    local : str or Path, optional
+        For a server store: this computer's own folder (kiosk staging, backups); default
+        :func:`default_folder`. An SQLite store uses its own folder.
+    create : bool, optional
+        Make the store if there is none yet: by default a folder store is made, a server store
+        is not (``orthofit store init`` makes it, with its roles; never on the side).
     """
 
-    def __init__(self, folder: str | Path | None = None, *, actor: str | None = None) -> None:
-        self.folder = Path(folder) if folder is not None else default_folder()
+    def __init__(self, location: str | Path | None = None, *, actor: str | None = None,
+                 workstation: str | None = None, local: str | Path | None = None,
+                 create: bool | None = None) -> None:
         self.actor = actor or _login()
-        private_folder(self.folder, parents=True)
-        for sub in ("scans", f"scans/{INCOMING}", "reports", "backups", "kiosk"):
-            if sub.startswith("scans") or (self.folder / sub).is_dir():
-                private_folder(self.folder / sub)
-        for backup in [*(self.folder / "backups").glob("*"),
-                       *(self.folder / "backups").glob("*/scans")]:
-            if backup.is_dir():
-                private_folder(backup)
-        self.db_path = self.folder / DB_NAME
+        self.workstation = (workstation or _hostname())[:100]
+        self.on_server = is_url(location)
+        create = not self.on_server if create is None else create
+        if self.on_server:
+            self.url = server_url(str(location), allow_password=True)
+            self.location = describe(self.url.render_as_string(hide_password=True))
+            self.folder = private_folder(Path(local) if local else default_folder(),
+                                         parents=True)
+            self.db_path: Path | None = None
+            self.engine = postgres_engine(self.url)
+        else:
+            self.folder = Path(location) if location is not None else default_folder()
+            self.location = str(self.folder)
+            if not create and not (self.folder / DB_NAME).exists():
+                raise StoreError(f"{self.folder} holds no clinic store")
+            private_folder(self.folder, parents=True)
+            for sub in ("scans", f"scans/{INCOMING}", "reports", "backups", "kiosk"):
+                if sub.startswith("scans") or (self.folder / sub).is_dir():
+                    private_folder(self.folder / sub)
+            for backup in [*(self.folder / "backups").glob("*"),
+                           *(self.folder / "backups").glob("*/scans")]:
+                if backup.is_dir():
+                    private_folder(backup)
+            self.db_path = self.folder / DB_NAME
+            self.engine = sqlite_engine(self.db_path)
+        try:
+            self._open(create)
+        except BaseException:
+            self.engine.dispose()
+            raise
+        if not self.on_server:
+            sweep(self.folder / "scans")
+
+    def _open(self, create: bool) -> None:
         old = os.umask(0o077)  # the database and its journals are the user's alone
         try:
-            try:
-                self.conn = sqlite3.connect(self.db_path, isolation_level=None, timeout=10.0)
-            except sqlite3.Error as exc:
-                raise StoreError(f"{self.db_path}: cannot open the clinic store ({exc})") from exc
-            os.chmod(self.db_path, 0o600)
+            with self._tx() as c:
+                version = schema_version(c)
+                if version == 0 and self.on_server and not create:
+                    raise StoreError(f"{self.location} holds no clinic store yet; make it with "
+                                     f"`orthofit store init {self.location}`")
+                if version != HEAD:
+                    upgrade(c, self.location)
+        except StoreUnavailable:
+            raise
+        except StoreError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a database that cannot be opened, whatever why
+            if _denied(exc):
+                raise StoreError(f"{self.location}: the clinic store's schema is older than this "
+                                 "orthofit and this user may not upgrade it; run `orthofit "
+                                 "store init` as the database's owner") from exc
+            raise StoreError(f"{self.location}: cannot open the clinic store ({_short(exc)})"
+                             ) from exc
         finally:
             os.umask(old)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA synchronous=FULL")
-        self._migrate()
-        self._sweep()
+        if self.db_path is not None:
+            os.chmod(self.db_path, 0o600)
 
     # -- plumbing ----------------------------------------------------------------------------
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
+    def _connect(self, *, write: bool) -> Iterator[Any]:
+        from sqlalchemy import exc as sa_exc
+
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            conn = self.engine.connect()
+        except sa_exc.OperationalError as exc:
+            raise self._unavailable(exc) from exc
+        try:
+            conn = conn.execution_options(write=write)
+            with conn.begin():
+                yield conn
+        except sa_exc.DBAPIError as exc:
+            if exc.connection_invalidated or _lost(exc):
+                raise self._unavailable(exc) from exc
+            if isinstance(exc, sa_exc.OperationalError) and not self.on_server:
+                advice = "; free some disk space and try again" if "full" in str(exc) else \
+                    "; try again"
+                raise StoreError(f"the clinic store in {self.folder} could not do it "
+                                 f"({_short(exc)}){advice}") from exc
             raise
-        self.conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def _tx(self) -> Any:
+        """A write transaction (SQLite: BEGIN IMMEDIATE, so writers queue, never half-fail)."""
+        return self._connect(write=True)
+
+    def _read(self) -> Any:
+        """A read transaction: what it reads is one consistent state of the store."""
+        return self._connect(write=False)
+
+    def _unavailable(self, exc: Exception) -> StoreUnavailable:
+        if not self.on_server:
+            return StoreUnavailable(f"the clinic store in {self.folder} cannot be opened "
+                                    f"({_short(exc)})")
+        return StoreUnavailable(f"the clinic store's server ({self.location}) cannot be reached "
+                                f"({_short(exc)}); check the network and that the server runs; "
+                                "nothing was changed")
 
     @property
     def version(self) -> int:
         """The schema version of the open store."""
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        with self._read() as c:
+            return schema_version(c)
 
-    def _migrate(self) -> None:
-        if self.version > VERSION:
-            raise StoreError(f"{self.db_path} was written by a newer orthofit (schema "
-                             f"{self.version}, this one knows {VERSION}); update orthofit")
-        while self.version < VERSION:
-            with self._tx() as c:
-                # Read again inside the transaction: another process may have opened the
-                # same new store at the same moment and migrated it already.
-                number = self.version
-                if number >= VERSION:
-                    break
-                for statement in filter(str.strip, MIGRATIONS[number].split(";")):
-                    c.execute(statement)
-                c.execute(f"PRAGMA user_version = {number + 1}")
+    @property
+    def who(self) -> str:
+        """The actor and workstation, as saves record them ("dr lee on room-2")."""
+        return f"{self.actor} on {self.workstation}"
 
-    def _sweep(self) -> None:
-        """Remove the leftovers of saves whose process is gone (never a save in progress)."""
-        scans = self.folder / "scans"
-        area = scans / INCOMING
-        for lock_path in area.glob("*.lock"):
-            try:
-                fd = os.open(lock_path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
-            except OSError:
-                continue  # finished (and removed) meanwhile
-            try:
-                if fcntl is None:
-                    if time.time() - os.fstat(fd).st_mtime < LEGACY_STALE_S:
-                        continue
-                elif not _lock(fd, wait=False):
-                    continue  # a save is running: its files are not leftovers
-                # The save's process died: its folder and then its lock go (while locked, so
-                # that a save that has just made this lock file sees it gone and starts anew).
-                shutil.rmtree(area / lock_path.stem, ignore_errors=True)
-                lock_path.unlink(missing_ok=True)
-            finally:
-                os.close(fd)
-        for work in area.iterdir():
-            # A save's folder exists only while its lock file does; alone, it is left over
-            # from a sweep that was itself interrupted.
-            if work.is_dir() and not work.with_name(f"{work.name}.lock").exists():
-                shutil.rmtree(work, ignore_errors=True)
-        # ``.incoming-*`` and ``.*.part`` in scans/ itself are an older orthofit's saves: they
-        # carry no lock, so only their age tells that nobody is writing them any more.
-        for leftover in [*scans.glob(".incoming-*"), *scans.glob(".*.part")]:
-            try:
-                if time.time() - leftover.stat().st_mtime > LEGACY_STALE_S:
-                    leftover.unlink(missing_ok=True)
-            except OSError:
-                pass
-
-    @contextmanager
-    def _saving(self) -> Iterator[Path]:
-        """A folder of its own for one save, locked against sweeps for as long as it lasts."""
-        area = self.folder / "scans" / INCOMING
-        while True:
-            token = uuid.uuid4().hex
-            lock_path = area / f"{token}.lock"
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_EXCL |
-                         getattr(os, "O_CLOEXEC", 0), 0o600)
-            try:
-                _lock(fd, wait=True)  # waits only while a sweep that found it removes it
-                os.write(fd, f"{os.getpid()}\n".encode())
-                try:
-                    still = os.stat(lock_path)
-                except FileNotFoundError:
-                    still = None
-                mine = os.fstat(fd)
-            except BaseException:
-                os.close(fd)
-                raise
-            if still is not None and (still.st_ino, still.st_dev) == (mine.st_ino, mine.st_dev):
-                break
-            os.close(fd)  # a sweep took the new lock file for a dead save's: make another
-        work = area / token
-        try:
-            work.mkdir(mode=0o700)
-            yield work
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-            lock_path.unlink(missing_ok=True)
-            os.close(fd)
-
-    def _audit(self, c: sqlite3.Connection, action: str, entity: str, entity_id: int | None,
+    def _audit(self, c: Any, action: str, entity: str, entity_id: int | None,
                detail: dict[str, Any] | None = None) -> None:
-        c.execute("INSERT INTO audit (at, actor, action, entity, entity_id, detail) "
-                  "VALUES (?, ?, ?, ?, ?, ?)",
-                  (_now(), self.actor, action, entity, entity_id,
-                   json.dumps(detail or {}, sort_keys=True)))
+        c.execute(t.audit.insert().values(
+            at=_now(), actor=self.actor, action=action, entity=entity, entity_id=entity_id,
+            detail=json.dumps(detail or {}, sort_keys=True), workstation=self.workstation))
+
+    def _upsert(self, c: Any, table: Any, key: str, values: dict[str, Any]) -> None:
+        if c.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(table).values(**values)
+        c.execute(stmt.on_conflict_do_update(
+            index_elements=[key], set_={k: stmt.excluded[k] for k in values if k != key}))
 
     def close(self) -> None:
-        """Close the database (WAL checkpoint)."""
-        self.conn.close()
+        """Close the store's connections (SQLite: WAL checkpoint)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     # -- patients and visits -------------------------------------------------------------------
 
@@ -357,86 +332,150 @@ class Store:
         row = _patient_row({"first_name": first_name.strip(), "last_name": last_name.strip(),
                             "conditions": [], **fields})
         now = _now()
-        cols = list(row)
         with self._tx() as c:
-            cur = c.execute(f"INSERT INTO patients ({', '.join(cols)}, created, updated) "
-                            f"VALUES ({', '.join('?' * len(cols))}, ?, ?)",
-                            [*row.values(), now, now])
-            pid = int(cur.lastrowid)
+            res = c.execute(t.patients.insert().values(**row, created=now, updated=now,
+                                                       updated_by=self.who))
+            pid = int(res.inserted_primary_key[0])
             self._audit(c, "add", "patient", pid)
         return pid
 
-    def update_patient(self, patient_id: int, **fields: Any) -> None:
-        """Change some of a patient's fields (the audit trail records which)."""
+    def update_patient(self, patient_id: int, *, expected_version: int | None = None,
+                       **fields: Any) -> int:
+        """Change some of a patient's fields (the audit trail records which); the new version.
+
+        ``expected_version`` is the ``row_version`` the patient had when it was opened: if it
+        was saved since (on another workstation), nothing is changed and :class:`ConflictError`
+        says who saved it and when.
+        """
         fields = _patient_row(fields)
+        p = t.patients
         with self._tx() as c:
-            cur = c.execute(f"UPDATE patients SET {', '.join(f'{k} = ?' for k in fields)}, "
-                            "updated = ? WHERE id = ?", [*fields.values(), _now(), patient_id])
-            if cur.rowcount == 0:
-                raise StoreError(f"no patient {patient_id}")
+            q = p.update().where(p.c.id == patient_id)
+            if expected_version is not None:
+                q = q.where(p.c.row_version == expected_version)
+            res = c.execute(q.values(**fields, updated=_now(), updated_by=self.who,
+                                     row_version=p.c.row_version + 1))
+            if res.rowcount == 0:
+                self._refuse(c, p, p.c.id == patient_id, f"patient {patient_id}")
             self._audit(c, "update", "patient", patient_id, {"fields": sorted(fields)})
+            return int(c.execute(p.select().with_only_columns(p.c.row_version)
+                                 .where(p.c.id == patient_id)).scalar())
+
+    def _refuse(self, c: Any, table: Any, where: Any, what: str) -> None:
+        """Why an update changed no row: the record is gone, or another save came first."""
+        from sqlalchemy import select
+
+        now = c.execute(select(table.c.row_version, table.c.updated, table.c.updated_by)
+                        .where(where)).first()
+        if now is None:
+            raise StoreError(f"no {what}")
+        raise ConflictError(what.capitalize() if what[0].islower() else what,
+                            now.updated_by, now.updated, int(now.row_version))
 
     def patient(self, patient_id: int) -> dict[str, Any]:
-        """One patient as a dict."""
-        row = self.conn.execute("SELECT * FROM patients WHERE id = ?", (patient_id,)).fetchone()
+        """One patient as a dict (with its ``row_version`` and who saved it last)."""
+        with self._read() as c:
+            row = c.execute(t.patients.select().where(t.patients.c.id == patient_id)).first()
         if row is None:
             raise StoreError(f"no patient {patient_id}")
-        out = dict(row)
-        out["conditions"] = json.loads(out["conditions"])
-        return out
+        return _patient_out(row)
 
     def search_patients(self, text: str = "", limit: int = 50) -> list[dict[str, Any]]:
         """Patients whose name (or date of birth) contains every word of ``text``."""
-        sql = "SELECT * FROM patients"
-        args: list[Any] = []
+        from sqlalchemy import and_, or_
+
+        p = t.patients
+        q = p.select()
         words = text.split()
         if words:
-            sql += " WHERE " + " AND ".join(
-                "(first_name LIKE ? OR last_name LIKE ? OR birth_date LIKE ?)" for _ in words)
-            for w in words:
-                args += [f"%{w}%"] * 3
-        sql += " ORDER BY last_name, first_name LIMIT ?"
-        rows = self.conn.execute(sql, [*args, limit]).fetchall()
-        return [{**dict(r), "conditions": json.loads(r["conditions"])} for r in rows]
+            def like(col: Any, w: str) -> Any:
+                pattern = "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                return col.ilike(pattern + "%", escape="\\")
+            q = q.where(and_(*(or_(like(p.c.first_name, w), like(p.c.last_name, w),
+                                   like(p.c.birth_date, w)) for w in words)))
+        q = q.order_by(p.c.last_name, p.c.first_name, p.c.id).limit(int(limit))
+        with self._read() as c:
+            return [_patient_out(r) for r in c.execute(q)]
 
     def add_visit(self, patient_id: int, date: str | None = None, notes: str = "") -> int:
         """Open a visit for a patient (today by default); returns its id."""
-        with self._tx() as c:
-            try:
-                cur = c.execute("INSERT INTO visits (patient_id, date, notes) VALUES (?, ?, ?)",
-                                (patient_id, date or dt.date.today().isoformat(), notes))
-            except sqlite3.IntegrityError:
-                raise StoreError(f"no patient {patient_id}") from None
-            vid = int(cur.lastrowid)
-            self._audit(c, "add", "visit", vid, {"patient_id": patient_id})
+        from sqlalchemy import exc as sa_exc
+
+        try:
+            with self._tx() as c:
+                res = c.execute(t.visits.insert().values(
+                    patient_id=patient_id, date=date or dt.date.today().isoformat(),
+                    notes=notes))
+                vid = int(res.inserted_primary_key[0])
+                self._audit(c, "add", "visit", vid, {"patient_id": patient_id})
+        except sa_exc.IntegrityError:
+            raise StoreError(f"no patient {patient_id}") from None
         return vid
 
     def visits(self, patient_id: int) -> list[dict[str, Any]]:
         """A patient's visits with their scans, in time order."""
-        out = []
-        for v in self.conn.execute("SELECT * FROM visits WHERE patient_id = ? ORDER BY date, id",
-                                   (patient_id,)):
-            scans = [dict(s) for s in self.conn.execute(
-                "SELECT * FROM scans WHERE visit_id = ? ORDER BY recorded, id", (v["id"],))]
-            out.append({**dict(v), "scans": scans})
-        return out
+        v, s = t.visits, t.scans
+        with self._read() as c:
+            visits = [_row(r) for r in c.execute(
+                v.select().where(v.c.patient_id == patient_id).order_by(v.c.date, v.c.id))]
+            scans = [_row(r) for r in c.execute(
+                s.select().where(s.c.visit_id.in_([x["id"] for x in visits]))
+                .order_by(s.c.recorded, s.c.id))] if visits else []
+        for x in visits:
+            x["scans"] = [r for r in scans if r["visit_id"] == x["id"]]
+        return visits
 
     # -- scans -----------------------------------------------------------------------------
 
     def scan_path(self, sha256: str) -> Path:
-        """Where the scan with this checksum lives."""
+        """Where the scan with this checksum lives (an SQLite store's file)."""
+        if self.on_server:
+            raise StoreError("scans on a server store live in its database, not in files")
         return self.folder / "scans" / f"{sha256}.ofs"
+
+    def _stage(self, rec: Recording) -> tuple[str, bytes | None]:
+        """The scan's checksum, and its bytes for a server store.
+
+        A folder store's file is in place when this returns (written atomically).
+        """
+        try:
+            if self.on_server:
+                with tempfile.TemporaryDirectory(prefix="orthofit-") as tmp:
+                    path = save_ofs(rec, Path(tmp) / "scan.ofs")
+                    data = path.read_bytes()
+                return hashlib.sha256(data).hexdigest(), data
+            with saving(self.folder / "scans") as work:
+                incoming = work / "scan.ofs"
+                save_ofs(rec, incoming)
+                sha = file_sha256(incoming)
+                os.replace(incoming, self.scan_path(sha))
+            return sha, None
+        except OSError as exc:
+            raise why_not_saved(self.folder, exc) from exc
+
+    def _put_blob(self, c: Any, sha: str, kind: str, data: bytes | None) -> None:
+        if data is None:
+            return
+        if c.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        c.execute(insert(t.blobs).values(sha256=sha, kind=kind, size=len(data), data=data)
+                  .on_conflict_do_nothing(index_elements=["sha256"]))
 
     def add_scan(self, rec: Recording, *, visit_id: int | None = None,
                  kiosk_code: str | None = None, kiosk_name: str | None = None,
                  source: str = "", recorded: dt.datetime | None = None) -> int:
         """Store a recording under a visit (or, from the kiosk, under a visit code).
 
-        The file goes to disk first (atomically) and only then is its row committed; if it
-        cannot be written (a full disk, say) nothing is left of it and nothing is committed, and
-        the error says why. A visit code must be six digits (:func:`visit_code`). ``recorded``
-        is when the scan was taken, if not now (a scan brought in from an earlier visit).
+        A folder store writes the file first (atomically) and only then commits its row; a
+        server store writes both in one transaction. Either way a failure leaves nothing half
+        done, and the error says why. A visit code must be six digits (:func:`visit_code`).
+        ``recorded`` is when the scan was taken, if not now (a scan brought in from an earlier
+        visit).
         """
+        from sqlalchemy import exc as sa_exc
+
         if recorded is not None and recorded.tzinfo is None:
             raise StoreError("the time a scan was recorded needs its time zone")
         when = _now() if recorded is None else \
@@ -445,65 +484,104 @@ class Store:
             kiosk_code = visit_code(kiosk_code)
         if visit_id is None and not kiosk_code:
             raise StoreError("a scan belongs to a visit, or waits in the kiosk queue with a code")
-        try:
-            with self._saving() as work:
-                incoming = work / "scan.ofs"
-                save_ofs(rec, incoming)
-                sha = _sha256(incoming)
-                os.replace(incoming, self.scan_path(sha))
-        except OSError as exc:
-            raise _why_not_saved(self.folder, exc) from exc
+        sha, data = self._stage(rec)
+        s = t.scans
         try:
             with self._tx() as c:
-                existing = c.execute("SELECT id, visit_id, kiosk_code FROM scans WHERE "
-                                     "sha256 = ?", (sha,)).fetchone()
+                existing = c.execute(s.select().with_only_columns(s.c.id, s.c.visit_id,
+                                                                  s.c.kiosk_code)
+                                     .where(s.c.sha256 == sha)).first()
                 if existing is not None:
-                    if (existing["visit_id"], existing["kiosk_code"]) == (visit_id, kiosk_code):
-                        return int(existing["id"])  # the same scan saved twice: stored once
+                    if (existing.visit_id, existing.kiosk_code) == (visit_id, kiosk_code):
+                        return int(existing.id)  # the same scan saved twice: stored once
                     raise StoreError(f"this recording is stored already as scan "
-                                     f"{existing['id']} under another visit")
+                                     f"{existing.id} under another visit")
+                self._put_blob(c, sha, "scan", data)
                 try:
-                    cur = c.execute(
-                        "INSERT INTO scans (visit_id, sha256, mode, frames, recorded, source, "
-                        "kiosk_code, kiosk_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (visit_id, sha, rec.mode, rec.n_frames, when, source, kiosk_code,
-                         kiosk_name))
-                except sqlite3.IntegrityError:
+                    res = c.execute(s.insert().values(
+                        visit_id=visit_id, sha256=sha, mode=rec.mode, frames=rec.n_frames,
+                        recorded=when, source=source, kiosk_code=kiosk_code,
+                        kiosk_name=kiosk_name))
+                except sa_exc.IntegrityError as exc:
+                    if "sha256" in str(exc.orig) or "scans_sha256" in str(exc.orig):
+                        raise StoreError("this recording was stored a moment ago by another "
+                                         "workstation; reload to see it") from None
                     raise StoreError(f"no visit {visit_id}") from None
-                sid = int(cur.lastrowid)
+                sid = int(res.inserted_primary_key[0])
                 self._audit(c, "add", "scan", sid, {"sha256": sha, "kiosk_code": kiosk_code})
-        except sqlite3.Error as exc:
-            # The file stays (unreferenced, harmless: named by its checksum, it is used again
-            # when the same scan is saved once more).
-            raise _why_not_recorded(self.folder, exc) from exc
+        except StoreError:
+            raise
+        except sa_exc.DBAPIError as exc:
+            # A folder store's file stays (unreferenced, harmless: named by its checksum, it is
+            # used again when the same scan is saved once more).
+            raise StoreError(f"the scan could not be recorded in {self.location} "
+                             f"({_short(exc)}); try again") from exc
         return sid
+
+    def _scan_sha(self, c: Any, scan_id: int) -> str:
+        sha = c.execute(t.scans.select().with_only_columns(t.scans.c.sha256)
+                        .where(t.scans.c.id == scan_id)).scalar()
+        if sha is None:
+            raise StoreError(f"no scan {scan_id}")
+        return str(sha)
+
+    def scan_bytes(self, scan_id: int) -> bytes:
+        """The ``.ofs`` file of a stored scan as bytes, checked against its checksum."""
+        with self._read() as c:
+            sha = self._scan_sha(c, scan_id)
+            if self.on_server:
+                data = c.execute(t.blobs.select().with_only_columns(t.blobs.c.data)
+                                 .where(t.blobs.c.sha256 == sha)).scalar()
+                if data is None:
+                    raise StoreError(f"scan {scan_id}: its contents are missing from the "
+                                     "database; restore it from a backup")
+                data = bytes(data)
+        if not self.on_server:
+            try:
+                data = self.scan_path(sha).read_bytes()
+            except FileNotFoundError:
+                raise StoreError(f"{self.scan_path(sha)} is missing; restore it from a "
+                                 "backup") from None
+        if hashlib.sha256(data).hexdigest() != sha:
+            where = f"scan {scan_id}" if self.on_server else str(self.scan_path(sha))
+            raise StoreError(f"{where} does not match its checksum: it was changed or "
+                             "damaged; restore it from a backup")
+        return data
 
     def load_scan(self, scan_id: int) -> Recording:
         """The recording of a stored scan (checked against its checksum)."""
-        row = self.conn.execute("SELECT sha256 FROM scans WHERE id = ?", (scan_id,)).fetchone()
-        if row is None:
-            raise StoreError(f"no scan {scan_id}")
-        path = self.scan_path(row["sha256"])
-        if _sha256(path) != row["sha256"]:
-            raise StoreError(f"{path} does not match its checksum: the file was changed or "
-                             "damaged; restore it from a backup")
-        return load_ofs(path)
+        if not self.on_server:
+            with self._read() as c:
+                sha = self._scan_sha(c, scan_id)
+            path = self.scan_path(sha)
+            if not path.exists() or file_sha256(path) != sha:
+                raise StoreError(f"{path} does not match its checksum: the file was changed or "
+                                 "damaged; restore it from a backup")
+            return load_ofs(path)
+        data = self.scan_bytes(scan_id)
+        with tempfile.TemporaryDirectory(prefix="orthofit-") as tmp:
+            path = Path(tmp) / f"scan-{scan_id}.ofs"
+            path.write_bytes(data)
+            return load_ofs(path)
 
     def visit_scans(self, scan_id: int) -> list[dict[str, Any]]:
         """The scans of the visit a scan belongs to, in time order (just it, if in the queue)."""
-        row = self.conn.execute("SELECT visit_id FROM scans WHERE id = ?", (scan_id,)).fetchone()
-        if row is None:
-            raise StoreError(f"no scan {scan_id}")
-        if row["visit_id"] is None:
-            return [dict(r) for r in self.conn.execute("SELECT * FROM scans WHERE id = ?",
-                                                       (scan_id,))]
-        return [dict(r) for r in self.conn.execute(
-            "SELECT * FROM scans WHERE visit_id = ? ORDER BY recorded, id", (row["visit_id"],))]
+        s = t.scans
+        with self._read() as c:
+            row = c.execute(s.select().where(s.c.id == scan_id)).first()
+            if row is None:
+                raise StoreError(f"no scan {scan_id}")
+            if row.visit_id is None:
+                return [_row(row)]
+            return [_row(r) for r in c.execute(s.select().where(s.c.visit_id == row.visit_id)
+                                               .order_by(s.c.recorded, s.c.id))]
 
     def kiosk_queue(self) -> list[dict[str, Any]]:
         """Scans taken at the kiosk that wait to be attached to a patient."""
-        return [dict(r) for r in self.conn.execute(
-            "SELECT * FROM scans WHERE visit_id IS NULL ORDER BY recorded, id")]
+        s = t.scans
+        with self._read() as c:
+            return [_row(r) for r in c.execute(s.select().where(s.c.visit_id.is_(None))
+                                               .order_by(s.c.recorded, s.c.id))]
 
     def visit_today(self, patient_id: int) -> int:
         """The id of the patient's visit dated today (local date), opened if there is none."""
@@ -513,25 +591,34 @@ class Store:
 
     def scan_patient(self, scan_id: int) -> int | None:
         """The patient a stored scan belongs to (None while it waits in the kiosk queue)."""
-        row = self.conn.execute("SELECT v.patient_id FROM scans s LEFT JOIN visits v ON "
-                                "v.id = s.visit_id WHERE s.id = ?", (scan_id,)).fetchone()
+        from sqlalchemy import select
+
+        s, v = t.scans, t.visits
+        with self._read() as c:
+            row = c.execute(select(s.c.id, v.c.patient_id)
+                            .select_from(s.outerjoin(v, v.c.id == s.c.visit_id))
+                            .where(s.c.id == scan_id)).first()
         if row is None:
             raise StoreError(f"no scan {scan_id}")
-        return None if row["patient_id"] is None else int(row["patient_id"])
+        return None if row.patient_id is None else int(row.patient_id)
 
     def issue_kiosk_code(self, patient_id: int) -> str:
         """A new six-digit visit code for a patient, to type at the kiosk."""
+        from sqlalchemy import select, union
+
+        k, s = t.kiosk_codes, t.scans
         with self._tx() as c:
-            if c.execute("SELECT 1 FROM patients WHERE id = ?", (patient_id,)).fetchone() is None:
+            if c.execute(select(t.patients.c.id).where(t.patients.c.id == patient_id)
+                         ).first() is None:
                 raise StoreError(f"no patient {patient_id}")
             while True:  # a code is never reused, so a scan cannot be matched to the wrong one
                 code = f"{secrets.randbelow(10**6):06d}"
-                used = c.execute("SELECT 1 FROM kiosk_codes WHERE code = ? UNION SELECT 1 FROM "
-                                 "scans WHERE kiosk_code = ?", (code, code)).fetchone()
+                used = c.execute(union(select(k.c.code).where(k.c.code == code),
+                                       select(s.c.kiosk_code).where(s.c.kiosk_code == code))
+                                 ).first()
                 if used is None:
                     break
-            c.execute("INSERT INTO kiosk_codes (code, patient_id, created) VALUES (?, ?, ?)",
-                      (code, patient_id, _now()))
+            c.execute(k.insert().values(code=code, patient_id=patient_id, created=_now()))
             self._audit(c, "issue", "kiosk_code", patient_id, {"code": code})
         return code
 
@@ -541,9 +628,11 @@ class Store:
             code = visit_code(code)
         except StoreError:
             return None
-        row = self.conn.execute("SELECT patient_id FROM kiosk_codes WHERE code = ?",
-                                (code,)).fetchone()
-        return None if row is None else int(row["patient_id"])
+        k = t.kiosk_codes
+        with self._read() as c:
+            pid = c.execute(k.select().with_only_columns(k.c.patient_id)
+                            .where(k.c.code == code)).scalar()
+        return None if pid is None else int(pid)
 
     def log_event(self, action: str, entity: str, detail: dict[str, Any] | None = None) -> None:
         """Write an event to the audit trail (a kiosk alert for staff, a discarded capture)."""
@@ -552,69 +641,107 @@ class Store:
 
     def alerts(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest alerts for staff, newest first."""
-        return [{**dict(r), "detail": json.loads(r["detail"])} for r in self.conn.execute(
-            "SELECT * FROM audit WHERE action = 'alert' ORDER BY id DESC LIMIT ?", (limit,))]
+        a = t.audit
+        with self._read() as c:
+            rows = c.execute(a.select().where(a.c.action == "alert").order_by(a.c.id.desc())
+                             .limit(int(limit)))
+            return [{**_row(r), "detail": json.loads(r.detail)} for r in rows]
 
     def attach_scan(self, scan_id: int, visit_id: int) -> None:
         """Attach a kiosk scan to a patient's visit."""
+        s = t.scans
         with self._tx() as c:
-            cur = c.execute("UPDATE scans SET visit_id = ? WHERE id = ? AND visit_id IS NULL",
-                            (visit_id, scan_id))
-            if cur.rowcount == 0:
+            res = c.execute(s.update().where(s.c.id == scan_id, s.c.visit_id.is_(None))
+                            .values(visit_id=visit_id))
+            if res.rowcount == 0:
                 raise StoreError(f"scan {scan_id} is not waiting in the kiosk queue")
             self._audit(c, "attach", "scan", scan_id, {"visit_id": visit_id})
 
     # -- proposals and reports ---------------------------------------------------------------
 
     def save_proposal(self, scan_id: int, original: dict[str, Any],
-                      edited: dict[str, Any] | None = None) -> int:
-        """Keep a scan's proposal (the rules' original and the clinician's edit)."""
+                      edited: dict[str, Any] | None = None, *,
+                      expected_version: int | None = None) -> int:
+        """Keep a scan's proposal (the rules' original and the clinician's edit); its id.
+
+        ``expected_version`` is the proposal's ``row_version`` when it was opened (0: there was
+        none): a save made on another workstation since is never overwritten
+        (:class:`ConflictError`).
+        """
+        from sqlalchemy import exc as sa_exc
+
         now = _now()
-        with self._tx() as c:
-            row = c.execute("SELECT id FROM proposals WHERE scan_id = ?", (scan_id,)).fetchone()
-            if row is None:
-                cur = c.execute("INSERT INTO proposals (scan_id, original, edited, created, "
-                                "updated) VALUES (?, ?, ?, ?, ?)",
-                                (scan_id, json.dumps(original), None if edited is None else
-                                 json.dumps(edited), now, now))
-                pid = int(cur.lastrowid)
-                self._audit(c, "add", "proposal", pid, {"scan_id": scan_id})
-            else:
-                pid = int(row["id"])
-                c.execute("UPDATE proposals SET edited = ?, updated = ? WHERE id = ?",
-                          (None if edited is None else json.dumps(edited), now, pid))
-                self._audit(c, "edit", "proposal", pid, {"scan_id": scan_id})
-        return pid
+        p = t.proposals
+        text = None if edited is None else json.dumps(edited)
+        try:
+            with self._tx() as c:
+                row = c.execute(p.select().where(p.c.scan_id == scan_id)).first()
+                if row is None:
+                    if expected_version:
+                        raise StoreError(f"the proposal of scan {scan_id} was removed")
+                    res = c.execute(p.insert().values(
+                        scan_id=scan_id, original=json.dumps(original), edited=text,
+                        created=now, updated=now, updated_by=self.who))
+                    pid = int(res.inserted_primary_key[0])
+                    self._audit(c, "add", "proposal", pid, {"scan_id": scan_id})
+                    return pid
+                if expected_version is not None and row.row_version != expected_version:
+                    raise ConflictError(f"The proposal of scan {scan_id}", row.updated_by,
+                                        row.updated, int(row.row_version))
+                c.execute(p.update().where(p.c.id == row.id, p.c.row_version == row.row_version)
+                          .values(edited=text, updated=now, updated_by=self.who,
+                                  row_version=p.c.row_version + 1))
+                self._audit(c, "edit", "proposal", int(row.id), {"scan_id": scan_id})
+                return int(row.id)
+        except sa_exc.IntegrityError:
+            # Two first saves of one scan's proposal at the same moment, or no such scan.
+            if self.proposal_record(scan_id) is not None:
+                record = self.proposal_record(scan_id)
+                raise ConflictError(f"The proposal of scan {scan_id}", record["updated_by"],
+                                    record["updated"], record["row_version"]) from None
+            raise StoreError(f"no scan {scan_id}") from None
 
     def proposal(self, scan_id: int) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
         """(original, edited) of a scan's proposal, or None."""
-        row = self.conn.execute("SELECT original, edited FROM proposals WHERE scan_id = ?",
-                                (scan_id,)).fetchone()
+        record = self.proposal_record(scan_id)
+        return None if record is None else (record["original"], record["edited"])
+
+    def proposal_record(self, scan_id: int) -> dict[str, Any] | None:
+        """A scan's proposal with its ``row_version``, ``updated`` and ``updated_by``; None."""
+        p = t.proposals
+        with self._read() as c:
+            row = c.execute(p.select().where(p.c.scan_id == scan_id)).first()
         if row is None:
             return None
-        return json.loads(row["original"]), None if row["edited"] is None else \
-            json.loads(row["edited"])
+        out = _row(row)
+        out["original"] = json.loads(out["original"])
+        out["edited"] = None if out["edited"] is None else json.loads(out["edited"])
+        return out
 
     def add_report(self, scan_id: int, audience: str, pdf: bytes) -> int:
-        """Keep a rendered report (by checksum, beside the scans)."""
+        """Keep a rendered report (by checksum: beside the scans, or in the server's database)."""
         sha = hashlib.sha256(pdf).hexdigest()
-        folder = private_folder(self.folder / "reports")
-        path = folder / f"{sha}.pdf"
-        if not path.exists():
-            from orthofit.io.ofs import write_atomic
+        if not self.on_server:
+            folder = private_folder(self.folder / "reports")
+            path = folder / f"{sha}.pdf"
+            if not path.exists():
+                from orthofit.io.ofs import write_atomic
 
-            write_atomic(path, lambda fh: fh.write(pdf))
+                write_atomic(path, lambda fh: fh.write(pdf))
         with self._tx() as c:
-            cur = c.execute("INSERT INTO reports (scan_id, audience, sha256, created) VALUES "
-                            "(?, ?, ?, ?)", (scan_id, audience, sha, _now()))
-            rid = int(cur.lastrowid)
+            self._put_blob(c, sha, "report", pdf if self.on_server else None)
+            res = c.execute(t.reports.insert().values(scan_id=scan_id, audience=audience,
+                                                      sha256=sha, created=_now()))
+            rid = int(res.inserted_primary_key[0])
             self._audit(c, "add", "report", rid, {"scan_id": scan_id, "audience": audience})
         return rid
 
     def audit_trail(self, limit: int = 100) -> list[dict[str, Any]]:
         """The latest changes, newest first."""
-        return [{**dict(r), "detail": json.loads(r["detail"])} for r in self.conn.execute(
-            "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
+        a = t.audit
+        with self._read() as c:
+            rows = c.execute(a.select().order_by(a.c.id.desc()).limit(int(limit)))
+            return [{**_row(r), "detail": json.loads(r.detail)} for r in rows]
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -625,7 +752,8 @@ class Store:
 
     def settings(self) -> dict[str, str]:
         """All settings (defaults for those never set)."""
-        stored = dict(self.conn.execute("SELECT key, value FROM settings").fetchall())
+        with self._read() as c:
+            stored = {r.key: r.value for r in c.execute(t.settings.select())}
         return {k: stored.get(k, v) for k, v in self.SETTINGS.items()}
 
     def set_settings(self, **values: str) -> None:
@@ -635,18 +763,18 @@ class Store:
             raise StoreError(f"unknown settings: {', '.join(sorted(unknown))}")
         with self._tx() as c:
             for key, value in values.items():
-                c.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) "
-                          "DO UPDATE SET value = excluded.value", (key, str(value)))
+                self._upsert(c, t.settings, "key", {"key": key, "value": str(value)})
             self._audit(c, "update", "settings", None, {"keys": sorted(values)})
 
     # -- the administrator PIN's lockout ------------------------------------------------------
 
     def pin_lockout(self, scope: str = "kiosk") -> dict[str, float]:
         """Wrong PINs in a row and the time (``time.time()``) a lock lasts until."""
-        row = self.conn.execute("SELECT failures, locked_until FROM pin_lockout WHERE scope = ?",
-                                (scope,)).fetchone()
+        pl = t.pin_lockout
+        with self._read() as c:
+            row = c.execute(pl.select().where(pl.c.scope == scope)).first()
         return {"failures": 0, "locked_until": 0.0} if row is None else \
-            {"failures": int(row["failures"]), "locked_until": float(row["locked_until"])}
+            {"failures": int(row.failures), "locked_until": float(row.locked_until)}
 
     def record_pin_attempt(self, ok: bool, *, scope: str = "kiosk",
                            lock_s: Callable[[int], float] = lambda _n: 0.0,
@@ -657,61 +785,93 @@ class Store:
         the count and the lock are kept in the database, so a restart changes nothing.
         """
         now = time.time() if now is None else now
+        pl = t.pin_lockout
         with self._tx() as c:
             if ok:
-                c.execute("DELETE FROM pin_lockout WHERE scope = ?", (scope,))
+                c.execute(pl.delete().where(pl.c.scope == scope))
                 return {"failures": 0, "locked_until": 0.0}
-            row = c.execute("SELECT failures, locked_until FROM pin_lockout WHERE scope = ?",
-                            (scope,)).fetchone()
-            failures = 1 + (int(row["failures"]) if row is not None else 0)
-            until = float(row["locked_until"]) if row is not None else 0.0
+            row = c.execute(pl.select().where(pl.c.scope == scope)).first()
+            failures = 1 + (int(row.failures) if row is not None else 0)
+            until = float(row.locked_until) if row is not None else 0.0
             wait = float(lock_s(failures))
             if wait > 0:
                 until = max(until, now + wait)
-            c.execute("INSERT INTO pin_lockout (scope, failures, locked_until) VALUES (?, ?, ?) "
-                      "ON CONFLICT (scope) DO UPDATE SET failures = excluded.failures, "
-                      "locked_until = excluded.locked_until", (scope, failures, until))
+            self._upsert(c, pl, "scope", {"scope": scope, "failures": failures,
+                                          "locked_until": until})
             self._audit(c, "pin_wrong", scope, None, {"failures": failures,
                                                       "locked_s": round(max(until - now, 0))})
         return {"failures": failures, "locked_until": until}
 
     def clear_pin_lockout(self, scope: str = "kiosk") -> None:
         """Lift a PIN lock (staff, from the desktop)."""
+        pl = t.pin_lockout
         with self._tx() as c:
-            c.execute("DELETE FROM pin_lockout WHERE scope = ?", (scope,))
+            c.execute(pl.delete().where(pl.c.scope == scope))
             self._audit(c, "clear", "pin_lockout", None, {"scope": scope})
 
     # -- listing and backup ------------------------------------------------------------------
 
+    def counts(self) -> dict[str, int]:
+        """How many rows each table of records holds."""
+        from sqlalchemy import func, select
+
+        with self._read() as c:
+            return {name: int(c.execute(select(func.count()).select_from(
+                t.metadata.tables[name])).scalar()) for name in t.RECORD_TABLES}
+
     def summary(self) -> dict[str, Any]:
         """Counts and the scans with their patients (for ``orthofit store list``)."""
-        scans = [dict(r) for r in self.conn.execute(
-            "SELECT s.id, s.sha256, s.mode, s.frames, s.recorded, s.kiosk_code, s.kiosk_name, "
-            "s.visit_id, "
-            "v.patient_id, v.date AS visit_date FROM scans s LEFT JOIN visits v ON "
-            "v.id = s.visit_id ORDER BY s.recorded, s.id")]
-        count = {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                 for t in ("patients", "visits", "scans", "proposals", "reports")}
-        return {"folder": str(self.folder), "schema": self.version, "counts": count,
+        from sqlalchemy import select
+
+        s, v = t.scans, t.visits
+        with self._read() as c:
+            scans = [_row(r) for r in c.execute(
+                select(s.c.id, s.c.sha256, s.c.mode, s.c.frames, s.c.recorded, s.c.kiosk_code,
+                       s.c.kiosk_name, s.c.visit_id, v.c.patient_id,
+                       v.c.date.label("visit_date"))
+                .select_from(s.outerjoin(v, v.c.id == s.c.visit_id))
+                .order_by(s.c.recorded, s.c.id))]
+        counts = self.counts()
+        count = {k: counts[k] for k in ("patients", "visits", "scans", "proposals", "reports")}
+        return {"folder": self.location, "schema": self.version, "counts": count,
                 "scans": scans, "kiosk_queue": [s["id"] for s in scans if s["visit_id"] is None]}
 
     def check(self) -> list[str]:
-        """Problems found: database integrity, and scans whose file is missing."""
+        """Problems found: database integrity, scans whose contents are missing or damaged."""
         problems = []
-        result = self.conn.execute("PRAGMA integrity_check").fetchone()[0]
-        if result != "ok":
-            problems.append(f"database: {result}")
-        for r in self.conn.execute("SELECT id, sha256 FROM scans"):
-            if not self.scan_path(r["sha256"]).exists():
-                problems.append(f"scan {r['id']}: file {r['sha256']}.ofs is missing")
+        s = t.scans
+        with self._read() as c:
+            if not self.on_server:
+                result = c.exec_driver_sql("PRAGMA integrity_check").scalar()
+                if result != "ok":
+                    problems.append(f"database: {result}")
+            rows = [(int(r.id), str(r.sha256)) for r in c.execute(
+                s.select().with_only_columns(s.c.id, s.c.sha256).order_by(s.c.id))]
+        for sid, sha in rows:
+            if not self.on_server and not self.scan_path(sha).exists():
+                problems.append(f"scan {sid}: file {sha}.ofs is missing")
+                continue
+            try:
+                self.scan_bytes(sid)
+            except StoreError as exc:
+                problems.append(str(exc))
         return problems
 
     def backup(self, *, force: bool = False) -> Path | None:
         """Make today's backup copy; None if it exists already (``force`` makes it again).
 
-        The copy holds the database (SQLite's online backup) and hard links to the scan
-        files, which never change: their names are their checksums.
+        A folder store: the database (SQLite's online backup) and hard links to the scan files,
+        which never change (their names are their checksums), in ``backups/<date>/``. A server
+        store: ``pg_dump`` of the whole database (scans and reports included) into
+        ``backups/<database>-<date>.dump`` in this computer's folder
+        (:func:`orthofit.store.admin.dump`).
         """
+        if self.on_server:
+            from orthofit.store.admin import dump
+
+            return dump(self, force=force)
+        import shutil
+
         folder = self.folder / "backups" / dt.date.today().isoformat()
         if folder.exists() and not force:
             return None
@@ -720,8 +880,10 @@ class Store:
         old = os.umask(0o077)
         try:
             target = sqlite3.connect(folder / DB_NAME)
+            source = sqlite3.connect(self.db_path)
             with target:
-                self.conn.backup(target)
+                source.backup(target)
+            source.close()
             target.close()
             for scan in (self.folder / "scans").glob("*.ofs"):
                 dest = folder / "scans" / scan.name
@@ -733,6 +895,39 @@ class Store:
         finally:
             os.umask(old)
         return folder
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    """An exception's first line, for a message (a driver's error can run to a page)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _lost(exc: BaseException) -> bool:
+    """Whether a database error means the connection to the server is gone."""
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    orig = getattr(exc, "orig", None)
+    return isinstance(orig, psycopg.OperationalError) and not isinstance(
+        orig, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled)
+
+
+def _denied(exc: BaseException) -> bool:
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    return isinstance(getattr(exc, "orig", None), psycopg.errors.InsufficientPrivilege)
+
+
+def _hostname() -> str:
+    try:
+        return socket.gethostname() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def _login() -> str:

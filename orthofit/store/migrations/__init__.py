@@ -1,0 +1,1 @@
+"""Alembic's numbered migrations of the clinic store (run by :mod:`orthofit.store.upgrade`)."""

@@ -1,0 +1,1 @@
+"""One file a schema version; never edit a released one: add the next."""
