@@ -52,8 +52,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(folder: str | Path) -> str:
-    """Start a server with its data in ``folder``; the superuser's URL (password in it)."""
+def start(folder: str | Path, *, ssl: bool = False) -> str:
+    """Start a server with its data in ``folder``; the superuser's URL (password in it).
+
+    ``ssl``: the server also speaks TLS, with a self-signed certificate made here (openssl).
+    """
     bins = bindir()
     if bins is None:
         raise RuntimeError("PostgreSQL's server programs (initdb) are not installed")
@@ -73,7 +76,17 @@ def start(folder: str | Path) -> str:
                    check=True, stdout=subprocess.DEVNULL)
     pwfile.unlink()
     port = _free_port()
+    if ssl:
+        subprocess.run(["openssl", "req", "-new", "-x509", "-days", "2", "-nodes", "-subj",
+                        "/CN=localhost", "-keyout", str(data / "server.key"), "-out",
+                        str(data / "server.crt")], check=True, capture_output=True)
+        os.chmod(data / "server.key", 0o600)
+        if os.geteuid() == 0:
+            for name in ("server.key", "server.crt"):
+                shutil.chown(data / name, SUPERUSER)
     with (data / "postgresql.conf").open("a") as fh:
+        if ssl:
+            fh.write("ssl = on\n")
         for key, value in {**SETTINGS, "port": str(port),
                            "unix_socket_directories": f"'{folder}'"}.items():
             fh.write(f"{key} = {value}\n")

@@ -514,3 +514,65 @@ def test_head_is_alembics_last_revision():
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     assert ScriptDirectory.from_config(cfg).get_heads() == [f"{VERSION:04d}"]
+
+
+def test_a_scan_already_in_a_file_is_stored_as_it_is(store_location, tmp_path):
+    from orthofit.io.checksum import file_sha256
+    from orthofit.io.ofs import save_ofs
+
+    store = Store(store_location)
+    rec = small_recording(3.0)
+    path = save_ofs(rec, tmp_path / "capture.ofs")  # what a capture leaves on disk
+    sid = store.add_scan(rec, kiosk_code="123321", file=path)
+    assert store.kiosk_queue()[0]["sha256"] == file_sha256(path)  # the very bytes
+    assert store.scan_bytes(sid) == path.read_bytes()
+    assert np.array_equal(store.load_scan(sid).frames, rec.frames)
+    other = save_ofs(orthofit.Recording(
+        np.ones((2, 4, 5), np.float32), [0.0, 0.01], 5.08), tmp_path / "other.ofs")
+    with pytest.raises(StoreError, match="another recording"):
+        store.add_scan(small_recording(5.0), kiosk_code="123322", file=other)
+    damaged = tmp_path / "damaged.ofs"
+    damaged.write_bytes(b"PK\x03\x04" + b"\0" * 100)
+    with pytest.raises(orthofit.errors.OrthofitError, match="damaged.ofs"):
+        store.add_scan(rec, kiosk_code="123323", file=damaged)
+    assert len(store.kiosk_queue()) == 1  # nothing half stored
+
+
+def test_a_server_store_over_tls(tmp_path_factory):
+    """``?sslmode=require``: the store's connections are encrypted, or refused."""
+    import tempfile
+
+    from sqlalchemy import text
+
+    import pgserver
+
+    if pgserver.bindir() is None:
+        pytest.skip("PostgreSQL is not installed")
+    folder = tempfile.mkdtemp(prefix="orthofit-pg-tls-")
+    try:
+        url = pgserver.start(folder, ssl=True)
+        store = Store(f"{url}?sslmode=require", create=True)
+        pid = store.add_patient("Tia", "Tls")
+        with store._read() as c:
+            assert c.execute(text("SELECT ssl FROM pg_stat_ssl WHERE pid = "
+                                  "pg_backend_pid()")).scalar() is True
+        assert store.patient(pid)["last_name"] == "Tls"
+        store.close()
+    finally:
+        pgserver.stop(folder)
+
+
+def test_connection_settings_that_are_wrong_are_said_clearly(pg_url):
+    from orthofit.store import StoreUnavailable
+
+    password = pg_url.split(":")[2].split("@")[0]
+    cases = [(f"{pg_url}?sslmode=require", "does not offer TLS"),
+             (pg_url.replace(f":{password}@", ":wrong@"), "PGPASSWORD or ~/.pgpass"),
+             (pg_url.rsplit("/", 1)[0] + "/no_such_db", "`orthofit store init`")]
+    for url, advice in cases:
+        with pytest.raises(StoreError) as caught:
+            Store(url, create=True)
+        text = str(caught.value)
+        assert not isinstance(caught.value, StoreUnavailable)  # a setting to fix, not a wait
+        assert advice in text and password not in text and "wrong" not in text
+        assert text.startswith("the clinic store's server (postgresql://postgres:***@")

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import socket
 import sqlite3
 import tempfile
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from orthofit.io.checksum import file_sha256
-from orthofit.io.ofs import load_ofs, save_ofs
+from orthofit.io.ofs import load_ofs, read_meta, save_ofs
 from orthofit.model import Recording
 from orthofit.store import tables as t
 from orthofit.store.backend import (
@@ -187,7 +188,8 @@ class Store:
         create = not self.on_server if create is None else create
         if self.on_server:
             self.url = server_url(str(location), allow_password=True)
-            self.location = describe(self.url.render_as_string(hide_password=True))
+            self.location = describe(self.url.set(drivername="postgresql")
+                                     .render_as_string(hide_password=True))
             self.folder = private_folder(Path(local) if local else default_folder(),
                                          parents=True)
             self.db_path: Path | None = None
@@ -275,12 +277,18 @@ class Store:
         """A read transaction: what it reads is one consistent state of the store."""
         return self._connect(write=False)
 
-    def _unavailable(self, exc: Exception) -> StoreUnavailable:
+    def _unavailable(self, exc: Exception) -> StoreError:
+        """Why a connection failed: a setting to fix (StoreError) or a server away (retry)."""
         if not self.on_server:
             return StoreUnavailable(f"the clinic store in {self.folder} cannot be opened "
                                     f"({_short(exc)})")
+        why = _short(exc)
+        for sign, advice in _CONNECT_ADVICE:
+            if sign in why:
+                return StoreError(f"the clinic store's server ({self.location}) refused the "
+                                  f"connection: {why.split('failed: ')[-1]}; {advice}")
         return StoreUnavailable(f"the clinic store's server ({self.location}) cannot be reached "
-                                f"({_short(exc)}); check the network and that the server runs; "
+                                f"({why}); check the network and that the server runs; "
                                 "nothing was changed")
 
     @property
@@ -433,20 +441,35 @@ class Store:
             raise StoreError("scans on a server store live in its database, not in files")
         return self.folder / "scans" / f"{sha256}.ofs"
 
-    def _stage(self, rec: Recording) -> tuple[str, bytes | None]:
+    def _stage(self, rec: Recording, file: str | Path | None) -> tuple[str, bytes | None]:
         """The scan's checksum, and its bytes for a server store.
 
-        A folder store's file is in place when this returns (written atomically).
+        ``file`` is an ``.ofs`` the recording was saved to or read from already (a capture,
+        a kiosk's staged scan): its bytes are kept as they are instead of writing the recording
+        again. A folder store's file is in place when this returns (written atomically).
         """
+        if file is not None:
+            file = Path(file)
+            meta = read_meta(file)  # a damaged or foreign file is refused here, not later
+            if list(meta.get("shape", ())) != list(rec.frames.shape):
+                raise StoreError(f"{file} holds another recording than the one being filed "
+                                 f"(frames {meta.get('shape')} against "
+                                 f"{list(rec.frames.shape)}); nothing was stored")
         try:
             if self.on_server:
-                with tempfile.TemporaryDirectory(prefix="orthofit-") as tmp:
-                    path = save_ofs(rec, Path(tmp) / "scan.ofs")
-                    data = path.read_bytes()
+                if file is not None:
+                    data = file.read_bytes()
+                else:
+                    with tempfile.TemporaryDirectory(prefix="orthofit-") as tmp:
+                        data = save_ofs(rec, Path(tmp) / "scan.ofs").read_bytes()
                 return hashlib.sha256(data).hexdigest(), data
             with saving(self.folder / "scans") as work:
                 incoming = work / "scan.ofs"
-                save_ofs(rec, incoming)
+                if file is not None:
+                    shutil.copyfile(file, incoming)
+                    os.chmod(incoming, 0o600)
+                else:
+                    save_ofs(rec, incoming)
                 sha = file_sha256(incoming)
                 os.replace(incoming, self.scan_path(sha))
             return sha, None
@@ -465,14 +488,16 @@ class Store:
 
     def add_scan(self, rec: Recording, *, visit_id: int | None = None,
                  kiosk_code: str | None = None, kiosk_name: str | None = None,
-                 source: str = "", recorded: dt.datetime | None = None) -> int:
+                 source: str = "", recorded: dt.datetime | None = None,
+                 file: str | Path | None = None) -> int:
         """Store a recording under a visit (or, from the kiosk, under a visit code).
 
         A folder store writes the file first (atomically) and only then commits its row; a
         server store writes both in one transaction. Either way a failure leaves nothing half
         done, and the error says why. A visit code must be six digits (:func:`visit_code`).
         ``recorded`` is when the scan was taken, if not now (a scan brought in from an earlier
-        visit).
+        visit). ``file``: the ``.ofs`` the recording is already in (a capture's), stored as it is
+        (the recording is not written a second time).
         """
         from sqlalchemy import exc as sa_exc
 
@@ -484,7 +509,7 @@ class Store:
             kiosk_code = visit_code(kiosk_code)
         if visit_id is None and not kiosk_code:
             raise StoreError("a scan belongs to a visit, or waits in the kiosk queue with a code")
-        sha, data = self._stage(rec)
+        sha, data = self._stage(rec, file)
         s = t.scans
         try:
             with self._tx() as c:
@@ -870,8 +895,6 @@ class Store:
             from orthofit.store.admin import dump
 
             return dump(self, force=force)
-        import shutil
-
         folder = self.folder / "backups" / dt.date.today().isoformat()
         if folder.exists() and not force:
             return None
@@ -895,6 +918,20 @@ class Store:
         finally:
             os.umask(old)
         return folder
+
+
+#: Connection failures that a setting fixes, not waiting: what libpq says, and what to do.
+_CONNECT_ADVICE = (
+    ("password authentication failed", "check the user name, and the password in PGPASSWORD "
+                                       "or ~/.pgpass (never in the address)"),
+    ("no password supplied", "put the password in PGPASSWORD or ~/.pgpass"),
+    ("does not exist", "check the user and database names in the address; a new clinic store "
+                       "is made with `orthofit store init`"),
+    ("does not support SSL", "the server does not offer TLS: turn on ssl in its "
+                             "postgresql.conf, or leave out sslmode=require on a trusted network"),
+    ("no pg_hba.conf entry", "the server does not let this computer or user in: add it to the "
+                             "server's pg_hba.conf"),
+)
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:
