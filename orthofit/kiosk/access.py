@@ -8,9 +8,12 @@ pipe to a small helper process that the door starts and that alone opens the sto
 capture, discard one, tidy what a stopped kiosk left, raise an alert for staff, check the
 administrator PIN), and none of them answers with a patient, a visit or another scan.
 
-Captures are staged in the store's ``kiosk/`` folder and filed into the store only when
-complete; :meth:`KioskStore.recover` tidies what a killed kiosk left there (a complete scan is
-filed, a half capture is discarded and the discard logged).
+Captures are staged in the store's ``kiosk/`` folder (for a store on a server: in this
+computer's own orthofit folder) and filed into the store only when complete;
+:meth:`KioskStore.recover` tidies what a killed kiosk left there (a complete scan is filed, a
+half capture is discarded and the discard logged). When the store's server cannot be reached,
+every operation that needs it raises :class:`KioskStoreUnavailable`: the capture stays staged,
+and the same request may be made again once the server is back.
 """
 
 from __future__ import annotations
@@ -29,15 +32,26 @@ from orthofit.kiosk.pin import PinCheck
 START_TIMEOUT_S = 120.0
 
 
+__all__ = ["START_TIMEOUT_S", "KioskError", "KioskStore", "KioskStoreUnavailable"]
+
+
 class KioskError(OrthofitError):
     """What the store's helper process refused or could not do (the message says why)."""
 
 
-def _serve(conn: Any, folder: str | None) -> None:  # pragma: no cover - the helper process
+class KioskStoreUnavailable(KioskError):
+    """The clinic store cannot be reached just now (its server restarts, the network is down).
+
+    Nothing was changed: a staged capture is still staged. The kiosk shows its "one moment"
+    screen and makes the same request again later.
+    """
+
+
+def _serve(conn: Any, location: str | None) -> None:  # pragma: no cover - the helper process
     # Imported here, in the helper: the kiosk process needs none of the store's code.
     from orthofit.kiosk.service import serve
 
-    serve(conn, folder)
+    serve(conn, location)
 
 
 def _shut(conn: Any, process: Any) -> None:
@@ -55,13 +69,15 @@ def _shut(conn: Any, process: Any) -> None:
 
 
 class KioskStore:
-    """The kiosk's door into the clinic store in ``folder`` (default: the user's store).
+    """The kiosk's door into the clinic store at ``folder`` (default: the user's store).
 
     Parameters
     ----------
     folder : str or Path, optional
-        The clinic store's folder. The door takes a folder, never a ``Store``: the process the
-        kiosk runs in must hold nothing from which patients can be read.
+        The clinic store's folder, or its server's ``postgresql://kiosk-login@host/database``
+        (a login that holds the kiosk role of ``orthofit store init``; its password in
+        ``PGPASSWORD`` or ``~/.pgpass``). The door takes a location, never a ``Store``: the
+        process the kiosk runs in must hold nothing from which patients can be read.
 
     Notes
     -----
@@ -74,8 +90,8 @@ class KioskStore:
 
     def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
         if folder is not None and not isinstance(folder, str | os.PathLike):
-            raise TypeError("KioskStore takes the clinic store's folder, not a store object: "
-                            "the kiosk must hold nothing that reaches the patients")
+            raise TypeError("KioskStore takes the clinic store's folder or address, not a store "
+                            "object: the kiosk must hold nothing that reaches the patients")
         ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing inherited
         mine, theirs = ctx.Pipe()
         process = ctx.Process(target=_serve, name="orthofit-kiosk-store", daemon=True,
@@ -97,7 +113,8 @@ class KioskStore:
         if kind != "ready":
             self._finalizer()
             raise _error(value)
-        #: The folder captures are staged in before they are filed (inside the store's folder).
+        #: The folder captures are staged in before they are filed (inside the store's folder,
+        #: or this computer's own folder for a server store).
         self.staging = Path(value)
 
     def __enter__(self) -> KioskStore:
@@ -138,9 +155,14 @@ class KioskStore:
         """Remove a staged capture, its ticket and its journal."""
         self._call("discard", os.fspath(path))
 
-    def file_staged(self, path: str | Path) -> int:
-        """File a complete staged capture in the kiosk queue under its ticket's code."""
-        return int(self._call("file_staged", os.fspath(path)))
+    def file_staged(self, path: str | Path) -> int | None:
+        """File a complete staged capture in the kiosk queue under its ticket's code; its id.
+
+        None when this capture was in the store already (filed before a stop, tidied now).
+        :class:`KioskStoreUnavailable` when the store cannot be reached: it stays staged.
+        """
+        scan_id = self._call("file_staged", os.fspath(path))
+        return None if scan_id is None else int(scan_id)
 
     def recover(self) -> list[str]:
         """Tidy what a kiosk stopped mid-capture left; returns what was done, in words."""
@@ -168,6 +190,8 @@ class KioskStore:
 
 def _error(value: tuple) -> Exception:
     """The helper's error, raised again in the kiosk (an OSError keeps its errno)."""
+    if value[0] == "unavailable":
+        return KioskStoreUnavailable(value[1])
     if value[0] == "os":
         _, number, text, filename = value
         return OSError(number, text) if filename is None else OSError(number, text, filename)

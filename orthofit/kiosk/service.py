@@ -2,13 +2,17 @@
 
 The kiosk's screens run in one process and hold only the door
 (:class:`~orthofit.kiosk.access.KioskStore`); this module runs in the helper process the door
-starts, owns the :class:`~orthofit.store.Store`, and answers the door's requests one at a time
-over a pipe. Only the operations in :data:`OPERATIONS` exist, and none of them returns anything
-about a patient, a visit or another scan: the kiosk process never holds a connection to the
-database, so no slip in the kiosk's code can show one patient's data to another.
+starts, owns the store's narrow kiosk access (:class:`~orthofit.store.queue.KioskQueue`: queue
+a scan, log an event, read the PIN's hash and the cut-off profile, keep the PIN's lockout) and
+answers the door's requests one at a time over a pipe. Only the operations in
+:data:`OPERATIONS` exist, and none of them returns anything about a patient, a visit or another
+scan: the kiosk process never holds a connection to the database, so no slip in the kiosk's
+code can show one patient's data to another. On a server the helper connects as a login of the
+kiosk role, so PostgreSQL itself refuses it everything else.
 
 Every path the kiosk names is checked to lie directly in the staging folder (``kiosk/`` in the
-store), and every visit code to be six digits, before a file is touched.
+store's folder, or in this computer's own folder for a server store), and every visit code to be
+six digits, before a file is touched.
 """
 
 from __future__ import annotations
@@ -34,14 +38,16 @@ from orthofit.kiosk.pin import (
     needs_change,
     verify_pin,
 )
-from orthofit.store.store import Store, private_folder, visit_code
+from orthofit.store.files import private_folder
+from orthofit.store.queue import KIOSK_ACTOR, KioskQueue
+from orthofit.store.store import StoreUnavailable, visit_code
 
 try:
     import fcntl
 except ImportError:  # Windows: no other kiosk's files can be removed while it writes them
     fcntl = None  # type: ignore[assignment]
 
-ACTOR = "kiosk"
+ACTOR = KIOSK_ACTOR
 #: The requests the door may make; anything else is refused.
 OPERATIONS = frozenset({"staging_path", "discard", "file_staged", "recover", "alert",
                         "thresholds_name", "pin_state", "check_pin"})
@@ -67,20 +73,25 @@ def _clean_name(name: Any) -> str:
 
 
 class KioskService:
-    """The kiosk's operations on the store in ``folder`` (in the helper process)."""
+    """The kiosk's operations on the store at ``location`` (in the helper process).
 
-    def __init__(self, folder: str | Path | None) -> None:
-        self._store = Store(folder, actor=ACTOR)
-        self.staging = private_folder(self._store.folder / "kiosk")
+    ``location`` is the store's folder or a server's URL; for a server, captures are staged in
+    this computer's own folder (``local``, default :func:`~orthofit.store.default_folder`).
+    """
+
+    def __init__(self, location: str | Path | None, *, local: str | Path | None = None) -> None:
+        self._queue = KioskQueue(location, local=local)
+        folder = self._queue.folder
+        self.staging = private_folder(folder / "kiosk")
         self._real = self.staging.resolve()
-        if self._real.parent != self._store.folder.resolve():
-            self._store.close()
+        if self._real.parent != folder.resolve():
+            self._queue.close()
             raise KioskRefused(f"{self.staging} leads out of the clinic store's folder (a link?); "
                                "the kiosk stages its captures only inside the store")
-        # Every running kiosk on this store holds a shared lock on .kiosk.lock; tidying what a
-        # stopped kiosk left needs it exclusively, so a kiosk never removes the capture another
-        # kiosk on the same store is recording.
-        self._lock_fd = os.open(self._store.folder / LOCK_NAME, os.O_RDWR | os.O_CREAT |
+        # Every running kiosk on this store (on this computer) holds a shared lock on
+        # .kiosk.lock; tidying what a stopped kiosk left needs it exclusively, so a kiosk never
+        # removes the capture another kiosk on the same store is recording.
+        self._lock_fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT |
                                 getattr(os, "O_CLOEXEC", 0), 0o600)
         if fcntl is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_SH)
@@ -88,7 +99,7 @@ class KioskService:
     def close(self) -> None:
         """Close the store and let other kiosks tidy the staging folder."""
         os.close(self._lock_fd)
-        self._store.close()
+        self._queue.close()
 
     # -- paths ----------------------------------------------------------------------------
 
@@ -118,22 +129,24 @@ class KioskService:
 
     # -- filing ---------------------------------------------------------------------------
 
-    def file_staged(self, path: str) -> int:
-        """File a complete staged capture under its ticket's code, then remove it."""
+    def file_staged(self, path: str) -> int | None:
+        """File a complete staged capture under its ticket's code, then remove it; its id.
+
+        None: this capture was filed already (a kiosk stopped before it tidied it).
+        """
         path = self._staged(path)
         ticket = json.loads(path.with_suffix(".json").read_text())
         code = visit_code(ticket["code"])
         rec = load_ofs(path)
         if not rec.metadata.get("capture", {}).get("complete"):
             raise KioskRefused("the capture is not complete; a part of a stance is no scan")
-        scan_id = self._store.add_scan(rec, kiosk_code=code,
-                                       kiosk_name=_clean_name(ticket.get("name")) or None,
-                                       source="kiosk")
-        self.discard(str(path))
+        scan_id = self._queue.queue_scan(rec, code, _clean_name(ticket.get("name")) or None,
+                                         file=path)  # the very bytes recorded
+        self.discard(str(path))  # only once it is in the store: a server away keeps it here
         return scan_id
 
     def _log(self, action: str, detail: dict[str, Any]) -> None:
-        self._store.log_event(action, "kiosk_capture", detail)
+        self._queue.log_event(action, "kiosk_capture", detail)
 
     def _exclusive(self) -> bool:
         """Hold the staging lock alone (no other kiosk runs on this store), waiting a little."""
@@ -168,10 +181,11 @@ class KioskService:
                 frames = index_journal(journal).n_frames
             except OrthofitError:
                 frames = 0
-            journal.unlink(missing_ok=True)
+            # Logged first: a store out of reach keeps the journal for the next tidy-up.
             self._log("discard", {
                 "file": journal.name, "frames": frames,
                 "reason": "the kiosk stopped during a capture; a part of a stance is no scan"})
+            journal.unlink(missing_ok=True)
             done.append(f"discarded an interrupted capture ({frames} frame"
                         f"{'' if frames == 1 else 's'})")
         for part in self.staging.glob(".*.part"):
@@ -182,13 +196,18 @@ class KioskService:
                 continue
             try:
                 scan_id = self.file_staged(str(staged))
-                done.append(f"filed a complete scan left by a stopped kiosk as scan {scan_id}")
+                done.append(f"filed a complete scan left by a stopped kiosk as scan {scan_id}"
+                            if scan_id is not None else
+                            "tidied a complete scan left by a stopped kiosk (it was filed "
+                            "already)")
                 continue
+            except StoreUnavailable:
+                raise  # kept for the next try: it is not the capture that is wrong
             except (OrthofitError, OSError, ValueError, KeyError):
                 pass
-            self.discard(str(staged))
             self._log("discard", {"file": staged.name,
                                   "reason": "an incomplete capture left by a stopped kiosk"})
+            self.discard(str(staged))
             done.append("discarded an incomplete capture")
         for ticket in self.staging.glob("*.json"):
             if not ticket.with_suffix(".ofs").exists():
@@ -199,35 +218,37 @@ class KioskService:
 
     def alert(self, message: str, **detail: Any) -> None:
         """Leave a message for staff in the store's log."""
-        self._store.log_event("alert", "kiosk", {"message": str(message), **detail})
+        self._queue.alert(message, **detail)
 
     def thresholds_name(self) -> str:
         """The cut-off profile the clinic chose (for the simple result)."""
-        return self._store.settings()["thresholds"]
+        return self._queue.settings()["thresholds"]
 
     def pin_state(self) -> str:
         """``none`` (no PIN set), ``change`` (set under older, weaker rules) or ``ok``."""
-        stored = self._store.settings()["kiosk_pin"]
+        stored = self._queue.settings()["kiosk_pin"]
         return "none" if not stored else "change" if needs_change(stored) else "ok"
 
     def check_pin(self, pin: str) -> PinCheck:
         """Check a typed PIN against the stored hash, counting wrong ones in the store."""
         now = time.time()
-        state = self._store.pin_lockout()
+        state = self._queue.pin_lockout()
         left = state["locked_until"] - now
         # More than the longest lock left means the clock was set back: not a lock.
         if 0 < left <= MAX_LOCK_S + 1:
             return PinCheck(False, left, int(state["failures"]))
-        stored = self._store.settings()["kiosk_pin"]
+        stored = self._queue.settings()["kiosk_pin"]
         if not stored:
             return PinCheck(False)
         ok = verify_pin(str(pin), stored)
-        state = self._store.record_pin_attempt(ok, lock_s=lock_seconds, now=now)
+        state = self._queue.record_pin_attempt(ok, lock_s=lock_seconds, now=now)
         if ok:
             typed = str(pin).strip()
             if needs_change(stored) and len(typed) >= MIN_DIGITS:
-                # The PIN is long enough: keep it, hashed as new PINs are.
-                self._store.set_settings(kiosk_pin=hash_pin(typed))
+                # The PIN is long enough: keep it, hashed as new PINs are. Not on a server:
+                # the kiosk role may not write settings (staff set it again from the desktop
+                # or with `orthofit kiosk --set-pin`; pin_state says "change" until then).
+                self._queue.rehash_pin(stored, hash_pin(typed))
             return PinCheck(True)
         failures = int(state["failures"])
         locked = max(state["locked_until"] - now, 0.0)
@@ -243,7 +264,13 @@ def _duration(seconds: float) -> str:
 
 
 def _encode(exc: BaseException) -> tuple:
-    """An error as plain values for the pipe (the kiosk process raises it again)."""
+    """An error as plain values for the pipe (the kiosk process raises it again).
+
+    A store that cannot be reached is a kind of its own (``unavailable``): the kiosk shows its
+    "one moment" screen and tries again, instead of treating the capture as refused.
+    """
+    if isinstance(exc, StoreUnavailable):
+        return ("unavailable", str(exc))
     if isinstance(exc, OSError) and exc.errno is not None:
         return ("os", exc.errno, exc.strerror or str(exc),
                 None if exc.filename is None else str(exc.filename))
@@ -252,12 +279,12 @@ def _encode(exc: BaseException) -> tuple:
     return ("orthofit", f"the clinic store could not do it ({type(exc).__name__}: {exc})")
 
 
-def serve(conn: Any, folder: str | None) -> None:
+def serve(conn: Any, location: str | None) -> None:
     """Answer the door's requests until it closes (the helper process's main function)."""
     # Ctrl-C in the kiosk's terminal reaches this process too; the kiosk decides when to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        service = KioskService(folder)
+        service = KioskService(location)
     except Exception as exc:  # noqa: BLE001 - said to the kiosk, which stops with it
         conn.send(("error", _encode(exc)))
         return

@@ -232,11 +232,11 @@ class Store:
         except StoreError:
             raise
         except Exception as exc:  # noqa: BLE001 - a database that cannot be opened, whatever why
-            if _denied(exc):
+            if permission_denied(exc):
                 raise StoreError(f"{self.location}: the clinic store's schema is older than this "
                                  "orthofit and this user may not upgrade it; run `orthofit "
                                  "store init` as the database's owner") from exc
-            raise StoreError(f"{self.location}: cannot open the clinic store ({_short(exc)})"
+            raise StoreError(f"{self.location}: cannot open the clinic store ({short_error(exc)})"
                              ) from exc
         finally:
             os.umask(old)
@@ -258,13 +258,17 @@ class Store:
             with conn.begin():
                 yield conn
         except sa_exc.DBAPIError as exc:
-            if exc.connection_invalidated or _lost(exc):
+            if exc.connection_invalidated or connection_lost(exc):
                 raise self._unavailable(exc) from exc
+            if self.on_server and permission_denied(exc):
+                raise StoreError(f"{self.location}: this login may not do that "
+                                 f"({short_error(exc)}); a desktop needs a login that holds the "
+                                 "clinic role (see `orthofit store init`)") from exc
             if isinstance(exc, sa_exc.OperationalError) and not self.on_server:
                 advice = "; free some disk space and try again" if "full" in str(exc) else \
                     "; try again"
                 raise StoreError(f"the clinic store in {self.folder} could not do it "
-                                 f"({_short(exc)}){advice}") from exc
+                                 f"({short_error(exc)}){advice}") from exc
             raise
         finally:
             conn.close()
@@ -281,8 +285,8 @@ class Store:
         """Why a connection failed: a setting to fix (StoreError) or a server away (retry)."""
         if not self.on_server:
             return StoreUnavailable(f"the clinic store in {self.folder} cannot be opened "
-                                    f"({_short(exc)})")
-        why = _short(exc)
+                                    f"({short_error(exc)})")
+        why = short_error(exc)
         for sign, advice in _CONNECT_ADVICE:
             if sign in why:
                 return StoreError(f"the clinic store's server ({self.location}) refused the "
@@ -540,7 +544,7 @@ class Store:
             # A folder store's file stays (unreferenced, harmless: named by its checksum, it is
             # used again when the same scan is saved once more).
             raise StoreError(f"the scan could not be recorded in {self.location} "
-                             f"({_short(exc)}); try again") from exc
+                             f"({short_error(exc)}); try again") from exc
         return sid
 
     def _scan_sha(self, c: Any, scan_id: int) -> str:
@@ -934,14 +938,14 @@ _CONNECT_ADVICE = (
 )
 
 
-def _short(exc: BaseException, limit: int = 300) -> str:
+def short_error(exc: BaseException, limit: int = 300) -> str:
     """An exception's first line, for a message (a driver's error can run to a page)."""
     orig = getattr(exc, "orig", None) or exc
     text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def _lost(exc: BaseException) -> bool:
+def connection_lost(exc: BaseException) -> bool:
     """Whether a database error means the connection to the server is gone."""
     try:
         import psycopg
@@ -952,7 +956,8 @@ def _lost(exc: BaseException) -> bool:
         orig, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled)
 
 
-def _denied(exc: BaseException) -> bool:
+def permission_denied(exc: BaseException) -> bool:
+    """Whether a database error means this login may not do what was asked."""
     try:
         import psycopg
     except ImportError:
