@@ -16,12 +16,14 @@ import trimesh
 import orthofit
 from orthofit.analysis.masks import MASK_NAMES, assign_masks
 from orthofit.cli.main import main
-from orthofit.insole3d import BuildError, PrintSpec, build_insole, build_insoles
+from orthofit.errors import ProfileError
+from orthofit.insole3d import BuildError, CatalogueError, PrintSpec, build_insole, build_insoles
 from orthofit.insole3d.export import stl_bytes, threemf_bytes
 from orthofit.insole3d.mesh import distance_to_edge
+from orthofit.insole3d.views import top_sampler
 from orthofit.io.profiles import load_insole_rules, read_profile
 from orthofit.proposal.model import Proposal, override
-from orthofit.proposal.outline import HEEL_END, MIDFOOT_END, insole_outline
+from orthofit.proposal.outline import HEEL_END, MIDFOOT_END, ZoneShapes, insole_outline
 from orthofit.proposal.rules import propose
 
 from conftest import REPO, SAMPLES, visit
@@ -321,6 +323,153 @@ def test_catalogue_section_is_required_and_checked():
         PrintSpec.from_dict({**data, "recess_depth_mm": 3.5})
     with pytest.raises(BuildError, match="lacks margin_mm"):
         PrintSpec.from_dict({k: v for k, v in data.items() if k != "margin_mm"})
+
+
+# --- places and sizes from the catalogue, measured on the solid --------------------------------
+
+
+def catalogue(**changes) -> PrintSpec:
+    """The shipped [print3d] catalogue with ``changes``, read and checked as a profile is."""
+    return PrintSpec.from_dict({**read_profile("insoles", "default")["print3d"], **changes})
+
+
+def build_with(foot, cat: PrintSpec):
+    """As ``build``, with the outline's zones and the solid both sized by ``cat``."""
+    outline = insole_outline(footprint(), foot, margin_mm=cat.margin_mm, shapes=cat.shapes)
+    return outline, build_insole(outline, foot, cat)
+
+
+def test_the_drawings_sizes_without_a_profile_are_the_shipped_catalogues():
+    assert catalogue().shapes == ZoneShapes()
+
+
+def support_ends(solid, base_mm):
+    """Where the arch support begins and ends along the foot (u, mm), read from the mesh.
+
+    The top's rows lie across the foot; a row's highest point above the flat shell is the
+    support there. It begins at the last row before the first raised one (the surface between
+    rows is linear, so the raised part starts there), and ends at the first row after it.
+    """
+    top = top_points(solid.body)
+    rows = np.unique(top[:, 0])
+    rise = np.array([top[top[:, 0] == r, 2].max() for r in rows]) - base_mm
+    raised = np.flatnonzero(rise > 1e-3)
+    return rows[raised[0] - 1], rows[raised[-1] + 1]
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"arch_start_pct": 22.0},
+    {"arch_end_pct": 60.0},
+    {"arch_start_pct": 31.0, "arch_apex_pct": 49.0, "arch_end_pct": 70.0},
+])
+def test_arch_support_starts_and_ends_where_the_catalogue_says(changes):
+    cat = catalogue(**changes)
+    outline, solid = build_with(plain(arch_support={"height_mm": 20.0}), cat)
+    l0 = outline.toeless_length_mm
+    start, end = support_ends(solid, cat.base_thickness_mm)
+    assert start == pytest.approx(cat.arch_start_pct / 100 * l0, abs=TOL_MM)
+    assert end == pytest.approx(cat.arch_end_pct / 100 * l0, abs=TOL_MM)
+    # Against the shipped catalogue's solid: moved by what the entry changed, and no more.
+    _, shipped = build(plain(arch_support={"height_mm": 20.0}))
+    start0, end0 = support_ends(shipped, spec().base_thickness_mm)
+    assert start - start0 == pytest.approx((cat.arch_start_pct - 27.0) / 100 * l0, abs=TOL_MM)
+    assert end - end0 == pytest.approx((cat.arch_end_pct - 66.0) / 100 * l0, abs=TOL_MM)
+    # The apex height is the proposal's wherever the catalogue puts the support.
+    assert top_points(solid.body)[:, 2].max() - cat.base_thickness_mm == pytest.approx(
+        20.0, abs=TOL_MM)
+
+
+def half_height_span(z, u, w, du, dw, level):
+    """Along the line (u, w) + t (du, dw), the ``t`` range (mm) where the top is >= level."""
+    t = np.arange(-60.0, 60.0, 0.02)
+    above = t[z(u + t * du, w + t * dw) >= level]
+    return float(above[0]), float(above[-1])
+
+
+@pytest.mark.parametrize(("kind", "length", "width"), [
+    ("dome", 20.0, 24.0), ("dome", 30.0, 16.0), ("dome", 12.0, 40.0), ("bar", 26.0, 24.0)])
+def test_metatarsal_pad_size_and_place_follow_the_catalogue(kind, length, width):
+    """The pad is a cosine-squared bump: half its height at half its semi-axes from its centre,
+    so its full width at half height is half its length (along) and half its width (across)."""
+    cat = catalogue(pad_length_mm=length, dome_width_mm=width)
+    height, offset = 6.0, 5.0
+    _, solid = build_with(plain(metatarsal_pad={"type": kind, "height_mm": height,
+                                                "offset_mm": offset, "target": "m2"}), cat)
+    fp = footprint()
+    sel = assign_masks(fp) == MASK_NAMES.index("m2")
+    heads_u, heads_w = fp.sensel_u_mm[sel].mean(), fp.sensel_w_mm[sel].mean()
+    z = top_sampler(solid)
+    level = cat.base_thickness_mm + height / 2
+    # Along the foot through the heads' line across: the pad's span at half height.
+    lo, hi = half_height_span(z, heads_u - offset - length / 2, heads_w, 1.0, 0.0, level)
+    centre_u = heads_u - offset - length / 2 + (lo + hi) / 2
+    assert hi - lo == pytest.approx(length / 2, abs=TOL_MM)
+    # Its distal end (half a length ahead of its centre) stays offset_mm behind the heads.
+    assert centre_u + length / 2 == pytest.approx(heads_u - offset, abs=TOL_MM)
+    lo, hi = half_height_span(z, centre_u, heads_w, 0.0, 1.0, level)
+    if kind == "dome":
+        assert hi - lo == pytest.approx(width / 2, abs=TOL_MM)
+        assert heads_w + (lo + hi) / 2 == pytest.approx(heads_w, abs=TOL_MM)
+    else:  # a bar is as high across the whole insole
+        assert hi - lo > 40.0
+
+
+@pytest.mark.parametrize("pct", [66.5, 72.0, 80.0])
+def test_a_three_quarter_shell_ends_where_the_catalogue_says(pct):
+    cat = catalogue(shell_three_quarter_pct=pct)
+    outline, solid = build_with(plain(shell={"length": "3/4"}), cat)
+    assert solid.body.bounds[1][1] == pytest.approx(pct / 100 * outline.toeless_length_mm,
+                                                    abs=TOL_MM)
+
+
+@pytest.mark.parametrize("margin", [0.0, 3.0, 6.0])
+def test_an_offloading_recess_reaches_the_catalogue_margin_beyond_its_sensels(margin):
+    cat = catalogue(offload_margin_mm=margin)
+    _, solid = build_with(plain(offloading={"regions": ["m1"]}), cat)
+    fill = solid.fills["m1"].vertices
+    fp = footprint()
+    sel = assign_masks(fp) == MASK_NAMES.index("m1")
+    # The region's sensel centres, grown by the margin on every side.
+    assert np.ptp(fill[:, 1]) == pytest.approx(np.ptp(fp.sensel_u_mm[sel]) + 2 * margin,
+                                               abs=TOL_MM)
+    assert np.ptp(fill[:, 0]) == pytest.approx(np.ptp(fp.sensel_w_mm[sel]) + 2 * margin,
+                                               abs=TOL_MM)
+    ref = solid.fills["m1"] if margin == 3.0 else build_with(
+        plain(offloading={"regions": ["m1"]}), catalogue())[1].fills["m1"]
+    grown = np.ptp(fill, axis=0)[:2] - np.ptp(ref.vertices, axis=0)[:2]
+    np.testing.assert_allclose(grown, 2 * (margin - 3.0), atol=TOL_MM)
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"arch_start_pct": 70.0}, "[print3d] arch_start_pct = 70 % is outside the allowed range "
+                               "10 to 45 %"),
+    ({"pad_length_mm": 80.0}, "pad_length_mm = 80 mm is outside the allowed range 5 to 60 mm"),
+    ({"dome_width_mm": 0.0}, "dome_width_mm must be a positive number, not 0.0"),
+    ({"offload_margin_mm": -1.0}, "offload_margin_mm must be zero or more, not -1.0"),
+    ({"arch_width_pct": "wide"}, "arch_width_pct must be a positive number, not 'wide'"),
+    ({"arch_start_pct": 40.0, "arch_apex_pct": 35.0},
+     "must start, peak and end in that order along the foot: arch_start_pct 40 %"),
+    ({"shell_three_quarter_pct": 60.0}, "shell_three_quarter_pct = 60 % would cut a 3/4 shell"),
+])
+def test_an_entry_out_of_its_range_is_refused_by_name(changes, words):
+    with pytest.raises(CatalogueError, match=re.escape(words)) as caught:
+        catalogue(**changes)
+    # A profile's fault (a ProfileError) that stops a build (a BuildError): both catch it.
+    assert isinstance(caught.value, ProfileError) and isinstance(caught.value, BuildError)
+
+
+def test_cli_refuses_a_clinic_catalogue_out_of_range(tmp_path, capsys):
+    from importlib import resources
+
+    shipped = resources.files("orthofit.profiles").joinpath("insoles", "default.toml")
+    text = shipped.read_text(encoding="utf-8")
+    assert "dome_width_mm = 24.0" in text
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text(text.replace("dome_width_mm = 24.0", "dome_width_mm = 90.0"),
+                      encoding="utf-8")
+    _refused(["insole", *SCANS, "--rules", str(clinic)], tmp_path / "out", capsys,
+             "dome_width_mm = 90 mm is outside the allowed range 5 to 60 mm")
 
 
 # --- the command -------------------------------------------------------------------------------

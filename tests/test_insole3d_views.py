@@ -3,21 +3,31 @@ preview and its export. Angles and heights are measured back from what is drawn.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import trimesh
+from pypdf import PdfReader
 from reportlab.graphics.shapes import Line, Polygon
 from reportlab.lib.pagesizes import A4
 
-from orthofit.insole3d import PrintSpec
-from orthofit.insole3d.views import hillshade
+from orthofit.insole3d import PrintSpec, build_insole
+from orthofit.insole3d.export import PLATE_GAP_MM
+from orthofit.insole3d.views import face_light, hillshade, plate_meshes
 from orthofit.io.profiles import load_insole_rules, load_thresholds, read_profile
 from orthofit.proposal.model import override
+from orthofit.proposal.outline import insole_outline
 from orthofit.proposal.rules import propose
-from orthofit.report.content import Para, all_text
+from orthofit.report.content import InsoleFigure, Para, Table, all_text
 from orthofit.report.insole3d_block import InsoleHeights, insole_heights_blocks
 from orthofit.report.insole3d_figure import section_group
 
@@ -128,11 +138,19 @@ def test_report_keeps_its_layout_and_says_why_not(tmp_path):
     reports = build_reports(recs, thresholds=load_thresholds(), rules=load_insole_rules(),
                             info={"date": "2026-11-30", "file": ", ".join(FLAT)}, labels=FLAT)
     doc = reports.clinician
-    assert any(isinstance(b, InsoleHeights) for b in doc.blocks)
+    # On the prescription's page: after the lab drawing, right before the element table.
+    at = next(i for i, b in enumerate(doc.blocks) if isinstance(b, InsoleHeights))
+    assert isinstance(doc.blocks[at - 1], InsoleFigure)
+    assert isinstance(doc.blocks[at + 1], Table) and doc.blocks[at + 1].rows[0][0] == "Element"
     chosen = render.render_pdf(doc)
     renders = [render._render(doc, A4, False, layout) for layout in render.LAYOUTS]
     kept = next(r for r in renders if r.data == chosen)
     assert not kept.orphan
+    # As printed: the page that holds the table holds the strip and the drawing too.
+    pages = [re.sub(r"\s+", " ", p.extract_text()) for p in PdfReader(io.BytesIO(chosen)).pages]
+    page = next(t for t in pages if "Element Left Right Reason" in t)
+    assert "Printed insoles as written to left.stl" in page and "Proposed insoles" in page
+    assert "A: post 5° medial" in page and "B: arch 18 mm" in page
     # Without the figure the report would not be shorter by more than the figure's page.
     without = type(doc)(**{**doc.__dict__, "blocks": [b for b in doc.blocks
                                                       if not isinstance(b, InsoleHeights)]})
@@ -148,6 +166,30 @@ def test_report_keeps_its_layout_and_says_why_not(tmp_path):
     assert render.render_pdf(again.clinician).startswith(b"%PDF")
 
 
+def test_the_reports_drawing_sizes_its_zones_as_the_printed_solids(tmp_path):
+    """A clinic's catalogue sizes the dome and the arch pad of the drawing on the page too."""
+    import orthofit
+    from orthofit.report.make import build_reports
+
+    recs = [orthofit.load(SAMPLES / n) for n in FLAT]
+    clinic = PrintSpec.from_dict({**read_profile("insoles", "default")["print3d"],
+                                  "pad_length_mm": 30.0, "dome_width_mm": 16.0,
+                                  "arch_start_pct": 22.0, "arch_end_pct": 70.0})
+    _, p = flat()
+    p = override(p, "left", "metatarsal_pad", type="dome", height_mm=5.0, offset_mm=5.0,
+                 target="m2")
+    doc = build_reports(recs, thresholds=load_thresholds(), rules=load_insole_rules(),
+                        proposal=p, info={"date": "2026-11-30"}, labels=FLAT,
+                        print_spec=clinic).clinician
+    figure = next(b for b in doc.blocks if isinstance(b, InsoleFigure))
+    left = next(o for o in figure.outlines if o.side == "left")
+    zones = {z.kind: z.polygon for z in left.zones}
+    assert np.ptp(zones["metatarsal_pad"], axis=0) == pytest.approx([30.0, 16.0], abs=0.05)
+    l0 = left.toeless_length_mm
+    assert zones["arch_support"][:, 0].min() == pytest.approx(0.22 * l0, abs=1e-6)
+    assert zones["arch_support"][:, 0].max() == pytest.approx(0.70 * l0, abs=1e-6)
+
+
 def test_hillshade_lights_slopes_facing_the_light():
     u = np.arange(20.0)
     ramp = np.tile(u[:, None], (1, 10)) * np.tan(np.radians(20))  # rises toward the toes
@@ -159,6 +201,137 @@ def test_hillshade_lights_slopes_facing_the_light():
     assert facing[10, 5] == pytest.approx(np.cos(np.radians(25)), abs=1e-6)
     assert away[10, 5] == pytest.approx(np.cos(np.radians(65)), abs=1e-6)
     assert flat_[10, 5] == pytest.approx(np.sin(np.radians(45)), abs=1e-6)
+
+
+# --- the 3D view's arrays (pure) ---------------------------------------------------------------
+
+
+def mirrored_pair(*regions):
+    """A left insole (post, arch, dome, recesses of ``regions``) and the right one of the
+    mirrored proposal."""
+    analysis, p = flat()
+    p = override(p, "left", "rearfoot_post", side="medial", degrees=5.0)
+    p = override(p, "left", "offloading", regions=list(regions))
+    p = override(p, "left", "metatarsal_pad", type="dome", height_mm=5.0, offset_mm=5.0,
+                 target="m2")
+    foot = p.foot("left")
+    step = next(f for f in analysis.feet if f.side == "left").representative()
+    outline = insole_outline(step.footprint, foot, margin_mm=spec().margin_mm,
+                             shapes=spec().shapes)
+    return (build_insole(outline, foot, spec()),
+            build_insole(dataclasses.replace(outline, side="right"),
+                         dataclasses.replace(foot, side="right"), spec()))
+
+
+def test_plate_meshes_are_the_bodies_side_by_side_and_mirror_images():
+    left, right = mirrored_pair("m1")
+    meshes, centre = plate_meshes([right, left])
+    assert [m.name for m in meshes] == ["left insole", "left fill m1", "right insole",
+                                        "right fill m1"]
+    assert [m.kind for m in meshes] == ["insole", "fill", "insole", "fill"]
+    bodies = [left.body, left.fills["m1"], right.body, right.fills["m1"]]
+    for m, body in zip(meshes, bodies, strict=True):
+        # One for one: every vertex and triangle of the body, in the same order, moved
+        # along x only.
+        assert m.vertices.shape == body.vertices.shape and m.vertices.dtype == np.float32
+        np.testing.assert_array_equal(m.faces, body.faces)
+        shift = m.vertices - np.asarray(body.vertices, np.float32)
+        assert np.ptp(shift[:, 0]) < 1e-3 and np.abs(shift[:, 1:]).max() == 0
+    # Left at -x, right at +x, their inner edges the plate's gap apart, the middle at x = 0.
+    assert meshes[0].vertices[:, 0].max() == pytest.approx(-PLATE_GAP_MM / 2, abs=1e-3)
+    assert meshes[2].vertices[:, 0].min() == pytest.approx(PLATE_GAP_MM / 2, abs=1e-3)
+    assert centre[0] == pytest.approx(0.0, abs=1e-3)
+    assert centre[2] == pytest.approx(left.body.bounds[1][2] / 2, abs=1e-3)
+    # Each fill lies inside its own insole on the plate, and the two mirror each other.
+    for body, fill in ((meshes[0], meshes[1]), (meshes[2], meshes[3])):
+        assert body.vertices[:, 0].min() < fill.vertices[:, 0].min()
+        assert fill.vertices[:, 0].max() < body.vertices[:, 0].max()
+    lo, hi = meshes[1].vertices.min(axis=0), meshes[1].vertices.max(axis=0)
+    np.testing.assert_allclose([-hi[0], -lo[0]], [meshes[3].vertices[:, 0].min(),
+                                                  meshes[3].vertices[:, 0].max()], atol=1e-3)
+    # Without a recess (no boolean re-triangulating the top) the left's vertices, x
+    # negated, are the right's.
+    meshes, _ = plate_meshes(mirrored_pair())
+    a = np.round(meshes[0].vertices * np.float32([-1, 1, 1]), 3)
+    b = np.round(meshes[1].vertices, 3)
+    np.testing.assert_allclose(a[np.lexsort(a.T)], b[np.lexsort(b.T)], atol=2e-3)
+
+
+def test_face_light_is_the_cosine_to_the_light():
+    # A triangle tilted 30 degrees about x, facing -y: lit from -y at 30 degrees above the
+    # bed it faces the light at 30 degrees off (cos 30); from +y at 120 degrees (dark).
+    tilt = np.radians(30)
+    v = np.array([[0, 0, 0], [1, 0, 0], [0, np.cos(tilt), np.sin(tilt)]], float)
+    f = np.array([[0, 1, 2]])
+    toward = face_light(v, f, azimuth_deg=270.0, altitude_deg=30.0, ambient=0.2)
+    away = face_light(v, f, azimuth_deg=90.0, altitude_deg=30.0, ambient=0.2)
+    assert toward[0] == pytest.approx(0.2 + 0.8 * np.cos(np.radians(30)), abs=1e-9)
+    assert away[0] == pytest.approx(0.2, abs=1e-9)
+
+
+GL_SCRIPT = """
+import sys
+from PyQt6.QtWidgets import QApplication
+import orthofit
+from orthofit.gui.insole3d_view import InsolePreview, opengl_unavailable
+from orthofit.insole3d import PrintSpec
+from orthofit.io.profiles import load_insole_rules, read_profile
+from orthofit.proposal.model import override
+from orthofit.proposal.rules import propose
+
+app = QApplication(sys.argv[:1])
+reason = opengl_unavailable()
+if reason is not None:
+    sys.exit("no OpenGL under xvfb: " + reason)
+analysis = orthofit.analyze_trials([orthofit.load(p) for p in sys.argv[2:]])
+p = propose(analysis, load_insole_rules())
+p = override(p, "left", "offloading", regions=["m1", "hallux"])
+p = override(p, "left", "shell", length="full")
+spec = PrintSpec.from_dict(read_profile("insoles", "default")["print3d"])
+view = InsolePreview()
+view.resize(640, 480)
+view.show()
+view.show_insoles(analysis, p, spec)
+view.update_now()
+for _ in range(20):
+    app.processEvents()
+assert view.gl is not None and not view.note.isVisible()
+view.gl.grabFramebuffer().save(sys.argv[1])
+print(len(view.meshes), sum(len(m.faces) for m in view.meshes))
+"""
+
+
+def test_the_3d_view_draws_the_insoles_under_a_real_x_server(tmp_path):
+    """Under Xvfb with Mesa's software OpenGL the preview is the 3D view, and draws them."""
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run is not installed (apt-get install xvfb libgl1-mesa-dri): the "
+                    "OpenGL view cannot be made without an X server")
+    script, frame = tmp_path / "gl_frame.py", tmp_path / "frame.png"
+    script.write_text(GL_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
+    env.pop("ORTHOFIT_3D", None)
+    run = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1024x768x24", sys.executable,
+                          str(script), str(frame), *[str(SAMPLES / n) for n in FLAT]],
+                         capture_output=True, text=True, env=env, timeout=240)
+    assert run.returncode == 0, run.stderr[-2000:]
+    bodies, faces = (int(x) for x in run.stdout.split()[-2:])
+    assert bodies == 4  # two insoles, two fills (m1 and the hallux) on the left
+    assert faces > 1000
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(frame).convert("RGB")).astype(int)
+    w = rgb.shape[1]
+    assert w == 640
+    # Not blank: the insoles cover much of the frame, lit (many shades), not the white
+    # background or the grey grid alone.
+    shades = len(np.unique(rgb.reshape(-1, 3), axis=0))
+    body = (rgb.min(axis=2) < 235) & (np.ptp(rgb, axis=2) > 8)
+    assert shades > 200 and body.mean() > 0.15
+    # The orange fills are on the left foot, drawn on the left of the frame (seen from
+    # behind the heels, above): none on the right half.
+    orange = (rgb[..., 0] - rgb[..., 2] > 80) & (rgb[..., 0] > 120)
+    cols = np.nonzero(orange)[1]
+    assert len(cols) > 200 and cols.max() < w / 2
 
 
 # --- the desktop ------------------------------------------------------------------------------
@@ -255,3 +428,47 @@ def test_report_info_carries_the_stored_scans_checksums(qtbot, tmp_path):
                                    for s in window.store.visit_scans(scans[0]["id"])]
     assert len(info["scan_sha256"]) == 3
     window.store.close()
+
+
+def test_offscreen_the_preview_is_the_shaded_map_with_a_note(proposal_view):
+    from PyQt6.QtWidgets import QApplication
+
+    from orthofit.gui.insole3d_view import opengl_unavailable
+
+    if QApplication.instance().platformName() != "offscreen":
+        pytest.skip("run on a display that may have OpenGL (the tests set offscreen Qt)")
+    # Offscreen Qt makes no OpenGL context: the tab shows the height map and says why.
+    reason = opengl_unavailable()
+    assert reason is not None and "offscreen" in reason
+    preview = proposal_view.preview
+    assert preview.gl is None and preview.view.isVisible()
+    assert preview.note.isVisible()
+    assert "No 3D view here" in preview.note.text() and reason in preview.note.text()
+    shown = preview.image.image
+    assert shown is not None and shown.shape == preview.rgb.transpose(1, 0, 2).shape
+    assert "seen from above" in preview.caption.text()
+
+
+def test_a_3d_view_that_fails_to_start_falls_back_to_the_map(qtbot, monkeypatch):
+    from orthofit.gui import insole3d_view
+
+    def broken():
+        raise RuntimeError("the driver gave up")
+
+    monkeypatch.setattr(insole3d_view, "opengl_unavailable", lambda: None)
+    monkeypatch.setattr(insole3d_view, "_gl_view", broken)
+    preview = insole3d_view.InsolePreview()
+    qtbot.addWidget(preview)
+    assert preview.gl is None and preview.image is not None
+    assert "could not start (RuntimeError: the driver gave up)" in preview.note.text()
+    analysis, p = flat()
+    preview.show_insoles(analysis, p, spec())
+    preview.update_now()
+    assert preview.rgb is not None and set(preview.maps) == {"left", "right"}
+
+
+def test_the_3d_view_can_be_turned_off(monkeypatch):
+    from orthofit.gui.insole3d_view import probe_opengl
+
+    monkeypatch.setenv("ORTHOFIT_3D", "off")
+    assert probe_opengl() == "turned off by ORTHOFIT_3D"

@@ -441,14 +441,17 @@ class ProposalView(QWidget):
         """Redraw the insoles from the current proposal."""
         if self.proposal is None or self.analysis is None:
             return
+        spec = self._spec()
+        # The drawing's zones placed and sized by the same catalogue as the solids beside it.
+        sizes = {} if spec is None else {"margin_mm": spec.margin_mm, "shapes": spec.shapes}
         outlines = []
         for foot in self.analysis.feet:
             step = foot.representative()
             fp = self.proposal.foot(foot.side)
             if step is not None and fp is not None:
-                outlines.append(insole_outline(step.footprint, fp))
+                outlines.append(insole_outline(step.footprint, fp, **sizes))
         self.canvas.set_outlines(tuple(outlines))
-        self.preview.show_insoles(self.analysis, self.proposal, self._spec())
+        self.preview.show_insoles(self.analysis, self.proposal, spec)
 
     def _spec(self):  # noqa: ANN202 - a PrintSpec or None
         """The printed insoles' dimensions from the insole profile (None if it has none)."""

@@ -6,6 +6,8 @@ solid per foot (mm); :mod:`orthofit.insole3d.export` turns them into file conten
 
 from orthofit.insole3d.build import InsoleSolid, build_insole
 from orthofit.insole3d.pair import build_insoles
-from orthofit.insole3d.spec import BuildError, PrintSpec
+from orthofit.insole3d.spec import BuildError, CatalogueError, PrintSpec
 
-__all__ = ["BuildError", "InsoleSolid", "PrintSpec", "build_insole", "build_insoles"]
+__all__ = [
+    "BuildError", "CatalogueError", "InsoleSolid", "PrintSpec", "build_insole", "build_insoles",
+]

@@ -17,6 +17,15 @@ from orthofit.insole3d.build import InsoleSolid
 PLATE_GAP_MM = 20.0
 
 
+def plate_dx(insole: InsoleSolid, gap_mm: float = PLATE_GAP_MM) -> float:
+    """The shift along x (mm) that lays an insole beside the other, ``gap_mm`` apart.
+
+    The left insole goes to -x, the right to +x, each inner edge ``gap_mm / 2`` from x = 0.
+    """
+    lo, hi = insole.body.bounds[0], insole.body.bounds[1]
+    return float(-gap_mm / 2 - hi[0]) if insole.side == "left" else float(gap_mm / 2 - lo[0])
+
+
 def stl_bytes(insole: InsoleSolid) -> bytes:
     """The insole body (recesses left open) as binary STL, millimetres."""
     return insole.body.export(file_type="stl")
@@ -38,14 +47,8 @@ def threemf_bytes(insoles: Sequence[InsoleSolid]) -> bytes:
 
     scene = trimesh.Scene()
     for insole in insoles:
-        lo, hi = insole.body.bounds[0], insole.body.bounds[1]
-        # Move the foot's inner edge PLATE_GAP_MM / 2 from the middle of the plate.
-        if insole.side == "left":
-            dx = -PLATE_GAP_MM / 2 - hi[0]
-        else:
-            dx = PLATE_GAP_MM / 2 - lo[0]
         shift = np.eye(4)
-        shift[0, 3] = dx
+        shift[0, 3] = plate_dx(insole)
         # One object per foot made of its bodies (3MF components), so a slicer keeps each
         # fill in its recess and can give it its own material or infill.
         scene.graph.update(frame_from=scene.graph.base_frame, frame_to=insole.side,

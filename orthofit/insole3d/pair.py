@@ -34,6 +34,7 @@ def build_insoles(analysis: Analysis, proposal: Proposal,
             raise BuildError(f"the proposal has a {side} insole but the scan has no complete "
                              f"print of the {side} foot (off the mat or not measured), so its "
                              "outline is unknown; scan that foot again")
-        outline = insole_outline(prints[side], foot, margin_mm=spec.margin_mm)
+        outline = insole_outline(prints[side], foot, margin_mm=spec.margin_mm,
+                                 shapes=spec.shapes)
         solids.append(build_insole(outline, foot, spec))
     return tuple(solids)

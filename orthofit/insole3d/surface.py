@@ -60,10 +60,14 @@ class Surface:
 
     @property
     def features(self) -> list[float]:
-        """Rows the mesh must hold exactly: the arch apex and the pad's centre (u, mm)."""
+        """Rows the mesh must hold exactly (u, mm): the arch's ends and apex, the pad's centre.
+
+        A row at each end of the support makes the printed support begin and end where the
+        catalogue puts it, not up to a row's spacing beyond.
+        """
         out = []
         if self.arch is not None:
-            out.append(self.arch[2])
+            out += [self.arch[1], self.arch[2], self.arch[3]]
         if self.pad is not None:
             out.append(self.pad[2])
         return out

@@ -9,11 +9,12 @@ toward the toes, ``w`` across, positive lateral; ``z`` is the height above the b
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from orthofit.insole3d.build import InsoleSolid
+from orthofit.insole3d.export import PLATE_GAP_MM, plate_dx
 from orthofit.insole3d.mesh import distance_to_edge, edges_across
 from orthofit.insole3d.spec import PrintSpec
 
@@ -33,6 +34,21 @@ class HeightMap:
     w_mm: np.ndarray
     z_mm: np.ndarray
     cell_mm: float
+
+
+@dataclasses.dataclass(frozen=True)
+class PlateMesh:
+    """One body as a 3D view draws it: triangles in plate coordinates (mm).
+
+    ``vertices`` (N, 3) float32 and ``faces`` (F, 3) uint32 are the body's own, one for one;
+    ``kind`` is ``"insole"`` or ``"fill"`` (an offloading fill, drawn in another colour).
+    """
+
+    name: str
+    side: str
+    kind: str
+    vertices: np.ndarray
+    faces: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,6 +152,58 @@ def arch_section(solid: InsoleSolid, sampler: Callable | None = None) -> Section
     _, _, u_apex, _, w_apex, _ = s.arch
     w, z = _across(solid, float(u_apex), sampler)
     return Section("arch", float(u_apex), w, z, s.base_mm, (float(w[0]), float(w_apex)))
+
+
+def plate_meshes(solids: Sequence[InsoleSolid],
+                 gap_mm: float = PLATE_GAP_MM) -> tuple[list[PlateMesh], np.ndarray]:
+    """Every body of the insoles laid side by side as on the 3MF's plate, for a 3D view.
+
+    Print coordinates (see :mod:`orthofit.insole3d.build`: seen from above, a left insole is
+    the mirror image of a right one in ``x``), the left foot shifted to -x and the right to
+    +x, ``gap_mm`` apart; the fills keep their insole's shift, so each sits in its recess.
+    Returns the meshes and the centre (x, y, z) of their bounding box (mm), where a camera
+    looks.
+    """
+    out = []
+    for solid in sorted(solids, key=lambda s: s.side != "left"):
+        dx = plate_dx(solid, gap_mm)
+        bodies = [(f"{solid.side} insole", "insole", solid.body)]
+        bodies += [(f"{solid.side} fill {n}", "fill", m) for n, m in solid.fills.items()]
+        for name, kind, mesh in bodies:
+            v = np.asarray(mesh.vertices, np.float32).copy()
+            v[:, 0] += np.float32(dx)
+            out.append(PlateMesh(name, solid.side, kind, v,
+                                 np.asarray(mesh.faces, np.uint32)))
+    if not out:
+        return out, np.zeros(3)
+    every = np.concatenate([m.vertices for m in out])
+    return out, (every.min(axis=0) + every.max(axis=0)).astype(float) / 2
+
+
+def face_light(vertices: np.ndarray, faces: np.ndarray, *, azimuth_deg: float = 225.0,
+               altitude_deg: float = 50.0, ambient: float = 0.35) -> np.ndarray:
+    """How brightly each triangle is lit, ``ambient`` to 1, by a light fixed to the plate.
+
+    The light comes from ``azimuth_deg`` (anticlockwise from +x; 225 is from the left and
+    behind the heels) at ``altitude_deg`` above the bed; a triangle facing it gets
+    ``ambient + (1 - ambient) * cos`` of the angle between them, one facing away ``ambient``.
+    The winding gives which way a triangle faces (outward, as the solids are wound).
+
+    Examples
+    --------
+    >>> up = face_light(np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], float),
+    ...                 np.array([[0, 1, 2]]), altitude_deg=90.0, ambient=0.0)
+    >>> float(up[0])
+    1.0
+    """
+    v = np.asarray(vertices, float)
+    f = np.asarray(faces, np.int64)
+    normal = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    length = np.linalg.norm(normal, axis=1)
+    normal /= np.where(length > 0, length, 1.0)[:, None]
+    az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
+    light = np.array([np.cos(alt) * np.cos(az), np.cos(alt) * np.sin(az), np.sin(alt)])
+    return ambient + (1.0 - ambient) * np.clip(normal @ light, 0.0, 1.0)
 
 
 def hillshade(z_mm: np.ndarray, cell_mm: float, *, azimuth_deg: float = 135.0,

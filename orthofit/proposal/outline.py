@@ -19,8 +19,44 @@ from orthofit.analysis.masks import MASK_NAMES, assign_masks
 from orthofit.proposal.model import FootProposal
 from orthofit.proposal.wording import MASK_TITLES, format_value
 
-#: Fractions of the toe-less length where the heel and the midfoot end (as the masks).
+#: Fractions of the toe-less length where the heel and the midfoot end (as the masks): the
+#: foot's regions, not sizes of the insole.
 HEEL_END, MIDFOOT_END = 0.375, 0.64
+
+
+@dataclasses.dataclass(frozen=True)
+class ZoneShapes:
+    """Where the arch pad, the metatarsal pad and a 3/4 shell's end lie, and how large they are.
+
+    The catalogue's sizes (the ``[print3d]`` section of an insole profile, read and checked by
+    :class:`orthofit.insole3d.PrintSpec`, whose ``shapes`` gives them); all practice
+    convention. Places along the foot are percentages of the toe-less foot length from the
+    back of the heel; widths across are percentages of the insole's width or millimetres.
+    The defaults are the shipped catalogue's (``profiles/insoles/default.toml``, a test holds
+    them equal), for a drawing made without a profile.
+    """
+
+    #: The arch pad starts (front of the heel), is highest (under the navicular) and ends
+    #: (just behind the first metatarsal head) here, % of the toe-less length.
+    arch_start_pct: float = 27.0
+    arch_apex_pct: float = 45.0
+    arch_end_pct: float = 66.0
+    #: Its width at the apex, % of the insole's width there ...
+    arch_width_pct: float = 40.0
+    #: ... but at most this % of the way from the medial edge to the foot's axis.
+    arch_axis_reach_pct: float = 90.0
+    #: Its medial edge this far inside the insole's edge (mm).
+    arch_edge_inset_mm: float = 1.5
+    #: The metatarsal dome's (or bar's) length along the foot, and the dome's width across
+    #: (a bar spans the insole), mm.
+    pad_length_mm: float = 20.0
+    dome_width_mm: float = 24.0
+    #: Where the metatarsal heads are taken to be when the scan shows no target head, %.
+    pad_heads_pct: float = 72.0
+    #: A 3/4 shell ends here, just behind the metatarsal heads, %.
+    shell_three_quarter_pct: float = 72.0
+    #: An offloaded region reaches this far beyond its sensels (mm): the recess's margin.
+    offload_margin_mm: float = 3.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,25 +157,31 @@ def width_at(poly: np.ndarray, u: float) -> tuple[float, float]:
     return float(min(ws)), float(max(ws))
 
 
-def arch_pad(outline: np.ndarray, l0: float, points: int = 24) -> tuple[np.ndarray, tuple]:
+def arch_pad(outline: np.ndarray, l0: float, points: int = 24,
+             shapes: ZoneShapes | None = None) -> tuple[np.ndarray, tuple]:
     """A medial arch pad: a smooth crescent along the medial midfoot, and its highest point.
 
-    The pad follows the insole's medial edge (1.5 mm inside it) from the front of the heel
-    (27 % of the toe-less length) to just behind the first metatarsal head (66 %); its
-    lateral edge bulges toward the foot's axis, widest under the navicular (about 45 %), where
-    an arch support is highest, and tapers to nothing at both ends. Returns the polygon (u, w)
-    and the anchor (u, w) in the middle of its widest part.
+    The pad follows the insole's medial edge (``arch_edge_inset_mm`` inside it) from the
+    front of the heel (``arch_start_pct`` of the toe-less length ``l0``, mm) to just behind
+    the first metatarsal head (``arch_end_pct``); its lateral edge bulges toward the foot's
+    axis, widest under the navicular (``arch_apex_pct``), where an arch support is highest,
+    and tapers to nothing at both ends (the sizes: ``shapes``, from the catalogue). Returns
+    the polygon (u, w) in mm and the anchor (u, w) in the middle of its widest part.
     """
-    u0, u1, u_peak = 0.27 * l0, 0.66 * l0, 0.45 * l0
+    s = shapes or ZoneShapes()
+    u0, u1, u_peak = (s.arch_start_pct / 100 * l0, s.arch_end_pct / 100 * l0,
+                      s.arch_apex_pct / 100 * l0)
     med_peak, lat_peak = width_at(outline, u_peak)
-    # Widest at the navicular: about 40 % of the insole's width there, never past the axis.
-    reach = min(0.4 * (lat_peak - med_peak), 0.9 * max(-med_peak, 1.0))
+    # Widest at the navicular: a share of the insole's width there, never past the axis (a
+    # medial edge within 1 mm of the axis still gets a pad, as if 1 mm away).
+    reach = min(s.arch_width_pct / 100 * (lat_peak - med_peak),
+                s.arch_axis_reach_pct / 100 * max(-med_peak, 1.0))
     t = np.linspace(0.0, 1.0, points)
     u = u0 + t * (u1 - u0)
     # A bump peaking at u_peak: sin(pi * s) of a warped s, smooth and zero at both ends.
     k = np.log(0.5) / np.log((u_peak - u0) / (u1 - u0))
     bump = np.sin(np.pi * t ** k) ** 1.3  # the power tapers both ends to a point
-    medial = np.array([width_at(outline, x)[0] + 1.5 for x in u])
+    medial = np.array([width_at(outline, x)[0] + s.arch_edge_inset_mm for x in u])
     inner = medial + reach * bump
     poly = np.concatenate([np.stack([u, medial], axis=1),
                            np.stack([u[::-1], inner[::-1]], axis=1)[1:-1]])
@@ -154,13 +196,16 @@ def _centre(poly: np.ndarray) -> tuple[float, float]:
 
 
 def insole_outline(fp: Footprint, foot: FootProposal | None = None, *,
-                   margin_mm: float = 4.0) -> InsoleOutline:
+                   margin_mm: float = 4.0, shapes: ZoneShapes | None = None) -> InsoleOutline:
     """The insole outline of a foot's print and, with a proposal, its element zones.
 
-    Zones are listed bottom layer first (a heel lift under the whole heel, then posts, the
-    arch pad, a metatarsal pad and offloaded regions on top), each with a label that words
-    its values as the reports do ("arch support 18 mm", "medial rearfoot post 5°").
+    The outline is the print's hull grown by ``margin_mm``; ``shapes`` places and sizes the
+    zones (the catalogue's; None: the shipped one's). Zones are listed bottom layer first (a
+    heel lift under the whole heel, then posts, the arch pad, a metatarsal pad and offloaded
+    regions on top), each with a label that words its values as the reports do ("arch
+    support 18 mm", "medial rearfoot post 5°").
     """
+    shapes = shapes or ZoneShapes()
     # The width profile is sampled every half sensel: that is how far a sensel's corner
     # reaches beyond its centre.
     u_bins = fp.widths_u_mm
@@ -178,7 +223,7 @@ def insole_outline(fp: Footprint, foot: FootProposal | None = None, *,
     if foot is not None:
         el = foot.elements
         if el["shell"].values.get("length") == "3/4":
-            shell_end = MIDFOOT_END * l0 + 0.08 * l0  # just behind the metatarsal heads
+            shell_end = shapes.shell_three_quarter_pct / 100 * l0  # behind the heads
             shell_part = "3/4"
         lift = el["heel_lift"].values.get("height_mm") or 0
         if lift:
@@ -199,7 +244,7 @@ def insole_outline(fp: Footprint, foot: FootProposal | None = None, *,
                                   _centre(poly)))
         arch = el["arch_support"].values.get("height_mm") or 0
         if arch:
-            poly, anchor = arch_pad(outline, l0)
+            poly, anchor = arch_pad(outline, l0, shapes=shapes)
             zones.append(Zone("arch_support", f"arch support {format_value(arch, 'mm')}",
                               poly, anchor))
         pad = el["metatarsal_pad"].values
@@ -209,14 +254,17 @@ def insole_outline(fp: Footprint, foot: FootProposal | None = None, *,
             sel = mask_idx == MASK_NAMES.index(target) if target in MASK_NAMES else \
                 np.zeros(mask_idx.size, bool)
             w_c = float(fp.sensel_w_mm[sel].mean()) if sel.any() else 0.0
-            u_heads = float(fp.sensel_u_mm[sel].mean()) if sel.any() else 0.72 * l0
-            # Just proximal to the heads: the pad's distal edge offset_mm behind their line.
-            u_c = u_heads - float(pad.get("offset_mm", 5.0)) - 10.0
+            u_heads = float(fp.sensel_u_mm[sel].mean()) if sel.any() else \
+                shapes.pad_heads_pct / 100 * l0
+            # Just proximal to the heads: the pad's distal edge offset_mm behind their line
+            # (5 mm, Lee & Menz 2014, when a hand-made proposal gives no offset).
+            half_u, half_w = shapes.pad_length_mm / 2, shapes.dome_width_mm / 2
+            u_c = u_heads - float(pad.get("offset_mm", 5.0)) - half_u
             t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
             zones.append(Zone("metatarsal_pad", f"metatarsal {pad['type']} "
                               f"{format_value(pad.get('height_mm', 0), 'mm')}",
-                              np.stack([u_c + 10 * np.cos(t), w_c + 12 * np.sin(t)], axis=1),
-                              (u_c, w_c)))
+                              np.stack([u_c + half_u * np.cos(t), w_c + half_w * np.sin(t)],
+                                       axis=1), (u_c, w_c)))
         regions = el["offloading"].values.get("regions") or []
         if regions:
             mask_idx = assign_masks(fp)
@@ -228,10 +276,10 @@ def insole_outline(fp: Footprint, foot: FootProposal | None = None, *,
                     continue
                 pts = np.stack([fp.sensel_u_mm[sel], fp.sensel_w_mm[sel]], axis=1)
                 try:
-                    poly = _grow(pts[ConvexHull(pts).vertices], 3.0, 36)
-                except QhullError:  # sensels in a line: a small circle instead
-                    t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
-                    poly = pts.mean(0) + 8 * np.stack([np.cos(t), np.sin(t)], axis=1)
+                    pts = pts[ConvexHull(pts).vertices]
+                except QhullError:
+                    pass  # sensels in a line: the margin grows the line itself into a zone
+                poly = _grow(pts, shapes.offload_margin_mm, 36)
                 zones.append(Zone("offloading", f"offload {MASK_TITLES.get(name, name)}", poly,
                                   _centre(poly)))
     return InsoleOutline(

@@ -44,6 +44,7 @@ from orthofit.report.footmaps import (  # noqa: F401 - re-exported for the deskt
     RegionLabel,
     pressure_maps,
 )
+from orthofit.report.insole3d_block import InsoleHeights
 from orthofit.report.insole_blocks import insole_outlines, proposal_blocks
 
 
@@ -438,7 +439,7 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
     ``info`` is the report dict (see :func:`orthofit.report.header.complete_info`); a diabetic
     patient's report carries the diabetes flag on every page. ``printed`` are the blocks of
     the printed insoles (:func:`orthofit.report.insole3d_block.insole_heights_blocks`), shown
-    just before the prescription, which keeps a page of its own.
+    on the prescription's page between the lab drawing and the table.
     """
     info = header.complete_info(info)
     patient = info.get("patient_name") or "(no name given)"
@@ -508,10 +509,15 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
     blocks.append(capture_table(info, analysis))
     for warning in analysis.warnings:
         blocks.append(Para(f"Analysis note: {warning}.", "small"))
-    # The printed insoles before the prescription: the prescription stays whole on its page.
-    blocks += list(printed)
+    # The insole page: the lab drawing, then the printed insoles (compact height maps and
+    # sections) before the table, so a page too full pushes the reasons and the signature on,
+    # never the table away from the pictures it explains.
+    # The drawing's zones sized as the printed solids were (the profile's catalogue).
+    built = next((b for b in printed if isinstance(b, InsoleHeights)), None)
+    sizes = {} if built is None else {"shapes": built.shapes, "margin_mm": built.margin_mm}
     blocks += [PageBreak(soft=True), Heading("Proposed insoles"),
-               InsoleFigure(insole_outlines(analysis, proposal)), *proposal_blocks(proposal)]
+               InsoleFigure(insole_outlines(analysis, proposal, **sizes)), *printed,
+               *proposal_blocks(proposal)]
     for note in proposal.notes:
         blocks.append(Para(note, "note"))
     blocks += [Para("Evidence: 'trial evidence' rests on published studies; 'practice "

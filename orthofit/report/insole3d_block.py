@@ -17,6 +17,7 @@ from orthofit.errors import OrthofitError
 from orthofit.insole3d.spec import PrintSpec
 from orthofit.insole3d.views import HeightMap, Section
 from orthofit.proposal.model import Proposal
+from orthofit.proposal.outline import ZoneShapes
 from orthofit.proposal.wording import format_value
 
 #: Cell of the printed height map (mm): fine enough to show a dome, few enough to print fast.
@@ -39,25 +40,38 @@ class InsoleView:
     arch: Section | None
     post_text: str
     arch_text: str | None
+    #: The same, short, as the compact strip labels its sections ("post 5° medial").
+    post_label: str = ""
+    arch_label: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class InsoleHeights:
-    """Both feet's printed insoles; ``base_mm`` is the shell's top, ``top_mm`` the highest."""
+    """Both feet's printed insoles; ``base_mm`` is the shell's top, ``top_mm`` the highest.
+
+    ``shapes`` and ``margin_mm`` are the catalogue's zone sizes and outline margin the solids
+    were built with, so the lab drawing on the same page can show the same zones.
+    """
 
     views: tuple[InsoleView, ...]
     base_mm: float
     top_mm: float
+    shapes: ZoneShapes | None = None
+    margin_mm: float | None = None
 
 
-def post_words(foot: Any) -> str:
-    """The proposed rearfoot post as the section's label: "rearfoot post 5° medial"."""
+def post_words(foot: Any, *, short: bool = False) -> str:
+    """The proposed rearfoot post as the section's label: "rearfoot post 5° medial".
+
+    ``short`` leaves out "rearfoot" (the section across the heel can show no other post).
+    """
     el = foot.elements.get("rearfoot_post")
     side = el.values.get("side", "none") if el else "none"
     degrees = float((el.values.get("degrees") if el else 0) or 0)
+    name = "post" if short else "rearfoot post"
     if side not in ("medial", "lateral") or not degrees:
-        return "no rearfoot post (level)"
-    return f"rearfoot post {format_value(degrees, 'deg')} {side}"
+        return f"no {name} (level)"
+    return f"{name} {format_value(degrees, 'deg')} {side}"
 
 
 def print_spec(rules_name: str | None) -> PrintSpec:
@@ -72,16 +86,16 @@ def print_spec(rules_name: str | None) -> PrintSpec:
 def insole_heights_blocks(analysis: Analysis, proposal: Proposal,
                           spec: PrintSpec | None = None, *,
                           rules_name: str | None = None) -> list[Any]:
-    """The report's blocks for the printed insoles: a heading, a figure and its caption.
+    """The report's blocks for the printed insoles: one figure, titled and explained within.
 
-    When they cannot be built, the heading and one line saying why. ``spec`` defaults to the
+    When they cannot be built, a heading and one line saying why. ``spec`` defaults to the
     ``[print3d]`` section of the profile ``rules_name``.
     """
     from orthofit.insole3d import build_insoles
     from orthofit.insole3d.views import arch_section, heel_section, height_map, top_sampler
     from orthofit.report.content import Heading, Para
 
-    title = Heading("Printed insoles")
+    title = Heading("Printed insoles", 2)
     try:
         spec = spec or print_spec(rules_name)
         solids = build_insoles(analysis, proposal, spec)
@@ -97,16 +111,13 @@ def insole_heights_blocks(analysis: Analysis, proposal: Proposal,
         views.append(InsoleView(
             solid.side, solid.x_sign, solid.domain, height_map(solid, MAP_CELL_MM, sampler),
             heel_section(solid, spec, sampler), arch, post_words(foot),
-            None if arch is None else f"arch support {format_value(height, 'mm')}"))
+            None if arch is None else f"arch support {format_value(height, 'mm')}",
+            post_words(foot, short=True),
+            None if arch is None else f"arch {format_value(height, 'mm')}"))
     if not views:
         return []
     top = max(float(solid.body.bounds[1][2]) for solid in solids)
-    block = InsoleHeights(tuple(views), spec.base_thickness_mm, top)
-    caption = (
-        "The insoles of the proposal below as printed (the solids written to left.stl and "
-        "right.stl by 'orthofit insole'), seen from above, toes up: shading gives the height "
-        f"of the top above the printer's bed, from the {spec.base_thickness_mm:g} mm shell "
-        "(lightest) up, in 2 mm steps. Beside each: sections across the heel seat (A, the "
-        "post's slope between the cup's walls) and across the arch support at its apex (B, its "
-        "height above the shell, dashed), seen from behind at true scale.")
-    return [title, block, Para(caption, "small")]
+    # Its title and what it shows are in the drawing itself: it sits on the prescription's
+    # page, between the lab drawing and the table, where every line counts.
+    return [InsoleHeights(tuple(views), spec.base_thickness_mm, top, spec.shapes,
+                          spec.margin_mm)]

@@ -1,9 +1,11 @@
-"""The printed insoles as a reportlab drawing: a height map and two sections per foot.
+"""The printed insoles as a reportlab drawing: a compact strip on the prescription's page.
 
-Each foot's column holds its insole's top seen from above, toes up (vector cells in a light
-grey ramp, 2 mm a step), and beside it the sections across the heel seat (A) and the arch
+A title line (what the pictures are, and the key of heights in mm at its right), then one
+column per foot: its insole's top seen from above, toes up (vector cells in a light grey ramp,
+2 mm a step), and beside it, side by side, the sections across the heel seat (A) and the arch
 (B), seen from behind at true scale (a millimetre across is a millimetre up), so the post's
-slope on paper is the post's angle. A key under the feet gives the heights in mm.
+slope on paper is the post's angle. The strip is low (:data:`STRIP_PT`) so it shares the page
+with the lab drawing and the element table.
 """
 
 from __future__ import annotations
@@ -22,13 +24,20 @@ LABEL_PT = 6.5
 BAND_MM = 2.0
 #: The lightest and darkest grey of the map (0 black, 1 white).
 LIGHT, DARK = 0.97, 0.45
-#: Room under the feet for the key (points).
-KEY_PT = 22.0
-#: Room under a section for its label, and between the map and the sections (points).
-SECTION_LABEL_PT = 10.0
-GAP_PT = 12.0
-#: The most of a foot's column its height map may take across.
-MAP_SHARE = 0.36
+#: Height of the strip (points): low enough that the lab drawing, the strip, the element
+#: table, its reasons and the signature share one page even for a diabetic foot's long reasons.
+STRIP_PT = 72.0
+#: Height of the title line, and of the room above and below a section for its labels; the
+#: width of a foot's name, set upright beside its map (points).
+TITLE_PT = 10.0
+SECTION_LABEL_PT = 9.0
+SIDE_PT = 9.0
+#: Room between a map and its sections, between two sections, and between the feet (points).
+GAP_PT = 14.0
+#: Title and what the pictures are, on the strip's first line.
+TITLE = "Printed insoles"
+EXPLAIN = (" as written to left.stl and right.stl: tops from above, toes up; sections from "
+           "behind at true scale")
 
 
 def band_grey(band: int, bands: int) -> float:
@@ -120,84 +129,111 @@ def section_group(section: Section, view: InsoleView, label: str, x0: float, y0:
     return g
 
 
-def key_group(fig: InsoleHeights, x0: float, y0: float, width: float) -> Group:
-    """The shades with their heights above the bed (mm)."""
+def key_group(fig: InsoleHeights, right: float, y0: float) -> Group:
+    """The shades with their heights above the bed (mm), ending at ``right``, on line ``y0``."""
     g = Group()
     bands = _bands(fig)
-    title = "Height above the bed:"
-    g.add(String(x0, y0 + 1, title, fontName=FONT, fontSize=LABEL_PT))
-    x = x0 + stringWidth(title, FONT, LABEL_PT) + 6
-    cell = min(16.0, (width - (x - x0) - 20) / bands)
+    cell = 9.0 if bands <= 10 else 90.0 / bands
+    x = right - stringWidth(" mm", FONT, LABEL_PT) - bands * cell
     for b in range(bands):
         grey = band_grey(b, bands)
-        g.add(Rect(x + b * cell, y0, cell, 8, fillColor=colors.Color(grey, grey, grey),
+        g.add(Rect(x + b * cell, y0 + 3, cell, 5, fillColor=colors.Color(grey, grey, grey),
                    strokeColor=colors.Color(.5, .5, .5), strokeWidth=0.3))
-    every = max(1, int(np.ceil(bands / 6)))  # at most about seven numbers
+    every = max(1, int(np.ceil(bands / 5)))  # at most about six numbers
     for b in range(0, bands + 1, every):
-        g.add(String(x + b * cell, y0 - 7, f"{fig.base_mm + b * BAND_MM:g}",
-                     fontName=FONT, fontSize=LABEL_PT - 1, textAnchor="middle"))
-    g.add(String(x + bands * cell + 6, y0 + 1, "mm", fontName=FONT, fontSize=LABEL_PT))
+        g.add(String(x + b * cell, y0 - 4, f"{fig.base_mm + b * BAND_MM:g}",
+                     fontName=FONT, fontSize=LABEL_PT - 1.5, textAnchor="middle"))
+    g.add(String(right, y0 + 3, "mm", fontName=FONT, fontSize=LABEL_PT, textAnchor="end"))
     return g
+
+
+def _sections(view: InsoleView) -> list[tuple[Section, str, str]]:
+    """The sections drawn beside a foot's map: (section, label, mark), heel first."""
+    out = [(view.heel, view.post_label or view.post_text, "A")]
+    if view.arch is not None:
+        out.append((view.arch, view.arch_label or view.arch_text or "arch", "B"))
+    return out
+
+
+def _label_width(label: str, mark: str) -> float:
+    return stringWidth(f"{mark}: {label}", BOLD, LABEL_PT)
 
 
 def layout_scales(fig: InsoleHeights, width: float, height: float) -> tuple[float, float]:
     """Points per mm of the maps and of the sections, the same for both feet.
 
-    The maps fill the height left by the key; the sections the width left beside them, and
-    (two above each other) the height.
+    The maps fill the height under the title line; the sections, side by side, the width left
+    beside each map (each as wide as it is or as its label, whichever is wider), and the
+    height less their labels.
     """
     length = max(float(np.ptp(v.outline[:, 0])) for v in fig.views)
-    across = max(float(np.ptp(v.outline[:, 1])) for v in fig.views)
-    col = width / 2
-    # The map takes at most MAP_SHARE of its column: the sections need the width more.
-    k_map = min((height - KEY_PT - LABEL_PT - 6) / length, MAP_SHARE * col / across)
-    tall = fig.top_mm
-    room = col - k_map * across - GAP_PT - 10
-    k_sec = min(room / across, (height - KEY_PT - 2 * (SECTION_LABEL_PT + 12)) / (2 * tall))
+    col = (width - GAP_PT) / 2
+    k_map = max((height - TITLE_PT - 2) / length, 0.05)
+    k_sec = (height - TITLE_PT - 2 * SECTION_LABEL_PT) / fig.top_mm
+    for view in fig.views:
+        room = col - SIDE_PT - k_map * float(np.ptp(view.outline[:, 1])) - GAP_PT
+        parts = [(float(np.ptp(sec.w_mm)), _label_width(label, mark))
+                 for sec, label, mark in _sections(view)]
+        room -= GAP_PT * (len(parts) - 1)
+        # The widest scale at which the slots (section or label, the wider) fill the room:
+        # sections narrower than their label at that scale take the label's width.
+        k = room / sum(w for w, _ in parts)
+        for _ in range(len(parts)):
+            fixed = [lw for w, lw in parts if k * w < lw]
+            free = [w for w, lw in parts if k * w >= lw]
+            if free:
+                k = (room - sum(fixed)) / sum(free)
+        k_sec = min(k_sec, k)
     return k_map, max(k_sec, 0.1)
 
 
 def insole3d_drawing(fig: InsoleHeights, width: float, height: float) -> Drawing:
-    """Both printed insoles, left foot on the left, in ``width`` x ``height`` points."""
+    """Both printed insoles, left foot on the left, ``width`` points across.
+
+    The strip is :data:`STRIP_PT` high, or ``height`` (what the layout offers a figure of
+    the insoles) if that is less.
+    """
     from orthofit.report.insole_figure import _fonts
 
     _fonts()
+    height = min(height, STRIP_PT)
     k_map, k_sec = layout_scales(fig, width, height)
-    # As tall as what it holds: the maps, or the sections beside them, and the key.
-    n_sections = max(1 + (v.arch is not None) for v in fig.views)
-    length = max(float(np.ptp(v.outline[:, 0])) for v in fig.views)
-    used = max(k_map * length + LABEL_PT + 6,
-               2 * LABEL_PT + n_sections * (k_sec * fig.top_mm + SECTION_LABEL_PT + 12))
-    height = min(height, used + KEY_PT + 6)
     d = Drawing(width, height)
-    col = width / 2
+    top = height - TITLE_PT + 3  # the title line's baseline
+    d.add(String(0, top, TITLE, fontName=BOLD, fontSize=LABEL_PT + 1))
+    d.add(String(stringWidth(TITLE, BOLD, LABEL_PT + 1), top, EXPLAIN, fontName=FONT,
+                 fontSize=LABEL_PT))
+    d.add(key_group(fig, width, top))
+    col = (width - GAP_PT) / 2
     for n, view in enumerate(sorted(fig.views, key=lambda v: v.side != "left")):
-        x0 = n * col
-        # Top-aligned under the foot's name (a 3/4 shell is shorter than a full one).
-        y0 = height - LABEL_PT - 6 - k_map * float(np.ptp(view.outline[:, 0]))
-        d.add(String(x0, height - LABEL_PT, f"{view.side.capitalize()}", fontName=BOLD,
-                     fontSize=LABEL_PT + 1))
-        d.add(height_map_group(view, fig, x0, y0, k_map))
+        x0 = n * (col + GAP_PT)
+        # Top-aligned under the title (a 3/4 shell is shorter than a full one), the foot's
+        # name upright beside it.
+        y_top = height - TITLE_PT - 2
+        y0 = y_top - k_map * float(np.ptp(view.outline[:, 0]))
+        name = Group(String(0, 0, view.side.capitalize(), fontName=BOLD,
+                            fontSize=LABEL_PT + 0.5, textAnchor="end"))
+        name.transform = (0, 1, -1, 0, x0 + SIDE_PT - 2, y_top)
+        d.add(name)
+        mx = x0 + SIDE_PT
+        d.add(height_map_group(view, fig, mx, y0, k_map))
         across = float(np.ptp(view.outline[:, 1]))
         xmin = float(np.min(view.x_sign * view.outline[:, 1]))
         umin = float(view.outline[:, 0].min())
-        sx = x0 + k_map * across + GAP_PT
-        sections = [(view.heel, view.post_text, "A")]
-        if view.arch is not None:
-            sections.append((view.arch, view.arch_text or "arch support", "B"))
-        # The sections stacked from the top of the column down (heel first).
-        y = height - 2 * LABEL_PT
-        for section, label, mark in sections:
-            y -= k_sec * fig.top_mm + 6
-            d.add(section_group(section, view, label, sx, y, k_sec, mark))
+        # Side by side beside the map, their bed lines on one level, centred in the height
+        # under the title with room for their labels above and below.
+        sx = mx + k_map * across + GAP_PT
+        spare = height - TITLE_PT - 2 * SECTION_LABEL_PT - k_sec * fig.top_mm
+        bed = SECTION_LABEL_PT + max(spare, 0.0) / 2
+        for section, label, mark in _sections(view):
+            d.add(section_group(section, view, label, sx, bed, k_sec, mark))
             # Where the section lies on the map: a line across and its letter.
             ym = y0 + k_map * (section.u_mm - umin)
             xs = view.x_sign * section.w_mm
-            d.add(Line(x0 + k_map * (float(xs.min()) - xmin), ym,
-                       x0 + k_map * (float(xs.max()) - xmin), ym, strokeWidth=0.6,
+            d.add(Line(mx + k_map * (float(xs.min()) - xmin), ym,
+                       mx + k_map * (float(xs.max()) - xmin), ym, strokeWidth=0.6,
                        strokeColor=colors.black, strokeDashArray=[2, 1]))
-            d.add(String(x0 + k_map * across + 2, ym - 2, mark, fontName=BOLD,
+            d.add(String(mx + k_map * across + 2, ym - 2, mark, fontName=BOLD,
                          fontSize=LABEL_PT))
-            y -= SECTION_LABEL_PT + 6
-    d.add(key_group(fig, 0, 8, width / 2))
+            sx += max(k_sec * float(np.ptp(xs)), _label_width(label, mark)) + GAP_PT
     return d

@@ -8,7 +8,7 @@ from typing import Any
 from orthofit.analysis.pipeline import Analysis
 from orthofit.proposal.footnotes import footnotes
 from orthofit.proposal.model import ELEMENT_KINDS, ELEMENT_TITLES, Proposal
-from orthofit.proposal.outline import InsoleOutline, insole_outline
+from orthofit.proposal.outline import InsoleOutline, ZoneShapes, insole_outline
 from orthofit.report.blocks import Para, Table
 
 
@@ -46,12 +46,21 @@ def proposal_blocks(proposal: Proposal) -> list[Any]:
     return out
 
 
-def insole_outlines(analysis: Analysis, proposal: Proposal) -> tuple[InsoleOutline, ...]:
-    """The insole of every proposed foot, drawn on that foot's representative print."""
+def insole_outlines(analysis: Analysis, proposal: Proposal, *,
+                    shapes: ZoneShapes | None = None,
+                    margin_mm: float | None = None) -> tuple[InsoleOutline, ...]:
+    """The insole of every proposed foot, drawn on that foot's representative print.
+
+    ``shapes`` and ``margin_mm`` (mm) size the zones and the outline as a profile's
+    ``[print3d]`` catalogue does (``PrintSpec.shapes``, ``PrintSpec.margin_mm``); by default
+    as the shipped catalogue.
+    """
+    sizes = {"shapes": shapes} if margin_mm is None else {"shapes": shapes,
+                                                           "margin_mm": margin_mm}
     out = []
     for foot in analysis.feet:
         step = foot.representative()
         fp_prop = proposal.foot(foot.side)
         if step is not None and fp_prop is not None:
-            out.append(insole_outline(step.footprint, fp_prop))
+            out.append(insole_outline(step.footprint, fp_prop, **sizes))
     return tuple(out)
