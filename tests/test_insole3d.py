@@ -472,6 +472,47 @@ def test_cli_refuses_a_clinic_catalogue_out_of_range(tmp_path, capsys):
              "dome_width_mm = 90 mm is outside the allowed range 5 to 60 mm")
 
 
+def test_report_refuses_a_damaged_clinic_catalogue_and_draws_a_good_one(tmp_path, capsys):
+    """`orthofit report` says what is wrong with a clinic's catalogue (never the shipped sizes
+    behind its back), and with a good one the lab drawing has the clinic's dome."""
+    from importlib import resources
+
+    text = resources.files("orthofit.profiles").joinpath("insoles", "default.toml").read_text(
+        encoding="utf-8")
+    bad, good = tmp_path / "bad.toml", tmp_path / "good.toml"
+    bad.write_text(text.replace("dome_width_mm = 24.0", "dome_width_mm = 90.0"), "utf-8")
+    good.write_text(text.replace("dome_width_mm = 24.0", "dome_width_mm = 40.0"), "utf-8")
+    scan = str(SAMPLES / "walk_cavus.ofs")
+    assert main(["report", scan, "--rules", str(bad), "-o", str(tmp_path / "r.pdf")]) == 1
+    err = capsys.readouterr().err
+    assert "dome_width_mm = 90 mm is outside the allowed range 5 to 60 mm" in err
+    assert not list(tmp_path.glob("r*.pdf"))
+    import orthofit
+    from orthofit.io.profiles import load_insole_rules, load_thresholds
+    from orthofit.proposal.model import override
+    from orthofit.report.insole3d_block import print_spec
+    from orthofit.report.make import build_reports
+
+    def dome_widths(rules):
+        rec = orthofit.load(scan)
+        sets = build_reports(rec, thresholds=load_thresholds("default"),
+                             rules=load_insole_rules(rules), info={"date": "2026-11-30"},
+                             print_spec=print_spec(rules))
+        proposal = sets.proposal
+        for foot in proposal.feet:  # a dome on both feet, whatever the rules proposed
+            proposal = override(proposal, foot.side, "metatarsal_pad", type="dome",
+                                height_mm=5.0, offset_mm=5.0, target="m2")
+        sets = build_reports(rec, thresholds=load_thresholds("default"),
+                             rules=load_insole_rules(rules), info={"date": "2026-11-30"},
+                             proposal=proposal, print_spec=print_spec(rules))
+        return [float(np.ptp(z.polygon[:, 1])) for o in sets.insoles.outlines
+                for z in o.zones if z.kind == "metatarsal_pad"]
+
+    shipped, clinic = dome_widths("default"), dome_widths(str(good))
+    assert len(shipped) == len(clinic) == 2
+    assert all(abs(c - s - 16.0) < 1.0 for s, c in zip(shipped, clinic, strict=True))
+
+
 # --- the command -------------------------------------------------------------------------------
 
 SCANS = [str(SAMPLES / f"walk_flat{s}.ofs") for s in ("", "_2", "_3")]

@@ -124,14 +124,17 @@ def _reports(args: argparse.Namespace) -> Any:
             "clinic_contact": getattr(args, "clinic_contact", None),
             "pressure_scale": getattr(args, "pressure_scale", None)}
     from orthofit.errors import OrthofitError
+    from orthofit.io.profiles import read_profile
     from orthofit.report.insole3d_block import print_spec
 
     # The printed insoles' sizes come from the same profile as the rules (a clinic's .toml
-    # path too); a profile without them still gives a report that says so.
+    # path too); a profile without them still gives a report that says so, but a damaged
+    # catalogue is said, never replaced by the shipped sizes behind the clinic's back.
     try:
-        spec = print_spec(args.rules)
+        has_sizes = bool(read_profile("insoles", args.rules or "default").get("print3d"))
     except OrthofitError:
-        spec = None
+        has_sizes = False  # loading the rules below says what is wrong with the file
+    spec = print_spec(args.rules) if has_sizes else None
     return build_reports(recs, thresholds=load_thresholds(args.thresholds),
                          rules=load_insole_rules(args.rules),
                          proposal=_load_proposal(getattr(args, "proposal", None)), info=info,

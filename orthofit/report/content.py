@@ -44,7 +44,7 @@ from orthofit.report.footmaps import (  # noqa: F401 - re-exported for the deskt
     RegionLabel,
     pressure_maps,
 )
-from orthofit.report.insole3d_block import InsoleHeights
+from orthofit.report.insole3d_block import zone_sizes
 from orthofit.report.insole_blocks import insole_outlines, proposal_blocks
 
 
@@ -513,8 +513,7 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
     # sections) before the table, so a page too full pushes the reasons and the signature on,
     # never the table away from the pictures it explains.
     # The drawing's zones sized as the printed solids were (the profile's catalogue).
-    built = next((b for b in printed if isinstance(b, InsoleHeights)), None)
-    sizes = {} if built is None else {"shapes": built.shapes, "margin_mm": built.margin_mm}
+    sizes = zone_sizes(printed)
     blocks += [PageBreak(soft=True), Heading("Proposed insoles"),
                InsoleFigure(insole_outlines(analysis, proposal, **sizes)), *printed,
                *proposal_blocks(proposal)]

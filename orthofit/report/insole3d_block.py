@@ -10,6 +10,7 @@ the page says why in one line instead.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from orthofit.analysis.pipeline import Analysis
@@ -72,6 +73,16 @@ def post_words(foot: Any, *, short: bool = False) -> str:
     if side not in ("medial", "lateral") or not degrees:
         return f"no {name} (level)"
     return f"{name} {format_value(degrees, 'deg')} {side}"
+
+
+def zone_sizes(printed: Sequence[Any]) -> dict[str, Any]:
+    """The zone sizes the printed insoles were built with, for every drawing of them.
+
+    ``printed`` is what :func:`insole_heights_blocks` returned; empty when the insoles could not
+    be built (the drawings then use the shipped catalogue's sizes).
+    """
+    built = next((b for b in printed if isinstance(b, InsoleHeights)), None)
+    return {} if built is None else {"shapes": built.shapes, "margin_mm": built.margin_mm}
 
 
 def print_spec(rules_name: str | None) -> PrintSpec:

@@ -21,7 +21,7 @@ from orthofit.report.content import (
     public_document,
 )
 from orthofit.report.header import complete_info, has_knee_oa
-from orthofit.report.insole3d_block import insole_heights_blocks
+from orthofit.report.insole3d_block import insole_heights_blocks, zone_sizes
 from orthofit.report.patient import patient_report
 from orthofit.report.render import write_pdf
 from orthofit.report.svg import write_insole_svg
@@ -70,13 +70,15 @@ def build_reports(rec: Recording | Sequence[Recording], *, thresholds: Threshold
     info = {"rules": proposal.rules, **info}
     # The printed insoles as `orthofit insole` writes them (or one line saying why not).
     printed = insole_heights_blocks(analysis, proposal, print_spec, rules_name=rules.name)
+    # Every drawing of the insole (the lab's, the patient's) sized as the printed solids are.
+    sizes = zone_sizes(printed)
     return ReportSet(
         analysis, proposal,
         clinician_report(analysis, proposal, rec.frames, rec.pitch_mm, info=info,
                          printed=printed),
         public_document(patient_report(analysis, proposal, rec.frames, rec.pitch_mm,
-                                       info=info)),
-        InsoleFigure(insole_outlines(analysis, proposal)),
+                                       info=info, sizes=sizes)),
+        InsoleFigure(insole_outlines(analysis, proposal, **sizes)),
     )
 
 

@@ -87,13 +87,18 @@ def _numbered(outlines: tuple[InsoleOutline, ...],
 
 
 def insole_parts_block(analysis: Analysis, proposal: Proposal, profiles: dict[str, str], *,
-                       diabetic: bool) -> InsoleParts | None:
-    """The insole picture and its part list (the parts the proposal actually has)."""
+                       diabetic: bool, sizes: dict[str, Any] | None = None
+                       ) -> InsoleParts | None:
+    """The insole picture and its part list (the parts the proposal actually has).
+
+    ``sizes``: the zones' ``shapes`` and ``margin_mm`` of the clinic's catalogue, so that the
+    picture shows the insole that is made (default: the shipped catalogue's).
+    """
     parts = texts.insole_parts(proposal, profiles, diabetic=diabetic)
     if not parts:
         return None
     sides = [f.side for f in proposal.feet]
-    outlines = insole_outlines(analysis, proposal)
+    outlines = insole_outlines(analysis, proposal, **(sizes or {}))
     drawn = {z.kind for o in outlines for z in o.zones}
     # Parts marked on the picture are numbered; the others (the firm base, the heel cup, the
     # top layer) are the whole insole's and get a dot.
@@ -146,8 +151,13 @@ def _per_profile(groups: dict[str, list[str]], all_sides: list[str],
 
 
 def patient_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
-                   pitch: tuple[float, float], *, info: dict[str, Any]) -> Document:
-    """The patient's report: their feet, what it means, the knee, the insole, the plan."""
+                   pitch: tuple[float, float], *, info: dict[str, Any],
+                   sizes: dict[str, Any] | None = None) -> Document:
+    """The patient's report: their feet, what it means, the knee, the insole, the plan.
+
+    ``sizes``: the insole zones' sizes of the clinic's catalogue (see
+    :func:`insole_parts_block`).
+    """
     patient = info.get("patient") or {}
     name = patient.get("name") or info.get("patient_name")
     clinic = info.get("clinic") or "orthofit"
@@ -188,7 +198,7 @@ def patient_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
                    Para(texts.FOOT_CARE_INTRO)]
         blocks += [Para(f"\u2022 {line}") for line in texts.FOOT_CARE]
 
-    parts = insole_parts_block(analysis, proposal, profiles, diabetic=diabetic)
+    parts = insole_parts_block(analysis, proposal, profiles, diabetic=diabetic, sizes=sizes)
     if parts is not None:
         # The caption follows the picture: a heading is kept on its page with the block after
         # it, and that must be the picture.
