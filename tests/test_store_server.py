@@ -532,3 +532,23 @@ def test_backup_restores_into_a_new_database(pg_url, pg_server, tmp_path):
     finally:
         with psycopg.connect(plain(pg_server), autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{restored.database}" WITH (FORCE)')
+
+
+def test_a_desktop_on_a_kiosk_login_is_told_it_may_not(server):
+    """The desktop opened with a kiosk's login: every refusal said plainly, never a traceback."""
+    from orthofit.cli.main import main
+
+    store = Store(server.kiosk_url)  # a kiosk login may open the store (it reads nothing yet)
+    with pytest.raises(StoreError) as caught:
+        store.search_patients("Quartermain")
+    text = str(caught.value)
+    assert "this login may not do that" in text and "clinic role" in text
+    assert text.startswith(f"postgresql://{server.db}_k1@")
+    store.close()
+    err = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stderr(err):
+        code = main(["store", "list", "--store", server.kiosk_url])
+    assert code == 1 and "this login may not do that" in err.getvalue()
+    assert "Traceback" not in err.getvalue() and "unexpected" not in err.getvalue()
