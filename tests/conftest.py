@@ -104,3 +104,28 @@ def store_location(request, tmp_path):
     url = request.getfixturevalue("pg_url")
     Store(url, create=True).close()  # the schema, as `orthofit store init` makes it
     return url
+
+
+@pytest.fixture()
+def private_pg(pg_server):
+    """(folder, URL of a new database with the schema) on a PostgreSQL server of the test's own.
+
+    For tests that stop, restart or kill the server: never the shared one, which other tests
+    use at the same time. The folder is in /tmp (the server's user must be able to enter it).
+    """
+    import psycopg
+
+    import pgserver
+
+    folder = tempfile.mkdtemp(prefix="orthofit-pg-own-")
+    try:
+        url = pgserver.start(folder)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE clinic")
+        url = url.rpartition("/")[0] + "/clinic"
+        from orthofit.store import Store
+
+        Store(url, create=True).close()
+        yield folder, url
+    finally:
+        pgserver.stop(folder)

@@ -97,16 +97,26 @@ def start(folder: str | Path, *, ssl: bool = False) -> str:
     return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{port}/postgres"
 
 
-def restart(folder: str | Path, *, down_s: float = 0.0) -> None:
-    """Stop the server (fast: connections are cut), wait ``down_s`` seconds, start it again."""
-    bins = bindir()
+def pause(folder: str | Path) -> None:
+    """Stop the server in ``folder`` (fast: every connection is cut), keeping its data."""
     data = Path(folder) / "data"
-    subprocess.run(_as_server_user([str(bins / "pg_ctl"), "-D", str(data), "-m", "fast", "-w",
-                                    "stop"]), check=True, stdout=subprocess.DEVNULL)
-    time.sleep(down_s)
-    subprocess.run(_as_server_user([str(bins / "pg_ctl"), "-D", str(data), "-l",
+    subprocess.run(_as_server_user([str(bindir() / "pg_ctl"), "-D", str(data), "-m", "fast",
+                                    "-w", "stop"]), check=True, stdout=subprocess.DEVNULL)
+
+
+def resume(folder: str | Path) -> None:
+    """Start the server in ``folder`` again after :func:`pause`."""
+    data = Path(folder) / "data"
+    subprocess.run(_as_server_user([str(bindir() / "pg_ctl"), "-D", str(data), "-l",
                                     str(Path(folder) / "server.log"), "-w", "start"]),
                    check=True, stdout=subprocess.DEVNULL)
+
+
+def restart(folder: str | Path, *, down_s: float = 0.0) -> None:
+    """Stop the server (fast: connections are cut), wait ``down_s`` seconds, start it again."""
+    pause(folder)
+    time.sleep(down_s)
+    resume(folder)
 
 
 def stop(folder: str | Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 
 import pytest
 from PyQt6.QtCore import Qt
@@ -413,3 +414,128 @@ def test_standing_feet_fill_about_half_the_screen_height(qtbot, door, size):
             assert (frame[r0:r1, c0:c1] > 5).sum() == (frame > 5).sum()
     finally:
         close(window)
+
+
+# -- the clinic store out of reach: the scan is kept, the patient waits a moment ----------------
+
+UNREACHABLE = re.compile(r"the clinic store was unreachable from the kiosk from "
+                         r"\d\d:\d\d to \d\d:\d\d")
+
+
+class AwayDoor:
+    """The real door, but while ``away`` is set the store "cannot be reached".
+
+    Every request that needs the database is refused as the helper refuses it when its server
+    is down (the door's KioskStoreUnavailable); an alert is lost, as it is then. The staging
+    folder stays in reach, as it does: it is on the kiosk's own computer.
+    """
+
+    NEEDS_STORE = ("file_staged", "recover", "thresholds_name", "pin_state", "check_pin",
+                   "alert")
+
+    def __init__(self, door):
+        self.door, self.away, self.refused = door, False, 0
+
+    def __getattr__(self, name):
+        real = getattr(self.door, name)
+        if name not in self.NEEDS_STORE:
+            return real
+
+        def call(*args, **kwargs):
+            if self.away:
+                self.refused += 1
+                if name == "alert":
+                    return None  # the real door's alert never raises either
+                from orthofit.kiosk.flow import STORE_AWAY
+
+                raise STORE_AWAY[0]("the clinic store's server (postgresql://kiosk@db/clinic) "
+                                    "cannot be reached (connection refused)")
+            return real(*args, **kwargs)
+
+        return call
+
+
+def unreachable_alerts(store):
+    return [a["detail"]["message"] for a in store.alerts(50)
+            if UNREACHABLE.fullmatch(a["detail"]["message"])]
+
+
+def test_a_store_out_of_reach_keeps_the_scan_and_files_it_when_back(qtbot, store, door):
+    away = AwayDoor(door)
+    window = make_window(qtbot, away, emulated([("empty", 0.6), ("stand", 8.0)]), start=False)
+    window.store_timer.setInterval(300)
+    try:
+        identify(qtbot, window)
+        away.away = True  # from the start: the tidy-up waits for the store too
+        window.start()
+        qtbot.waitUntil(lambda: window.current() == "store_wait", timeout=20000)
+        screen = window.screens["store_wait"]
+        assert screen.title.text() == "One moment, please"
+        assert "kept safe" in screen.text.text()
+        assert store.kiosk_queue() == [] and len(list(door.staging.glob("*.ofs"))) == 1
+        tried = away.refused
+        qtbot.wait(1000)
+        assert window.current() == "store_wait" and away.refused > tried  # it keeps trying
+        away.away = False
+        qtbot.waitUntil(lambda: window.current() == "walk_offer", timeout=5000)
+        assert [(q["kiosk_code"], q["kiosk_name"], q["frames"]) for q in store.kiosk_queue()
+                ] == [("381907", "Anne", 150)]
+        assert not list(door.staging.glob("*.ofs"))
+        assert "normal arch" in " ".join(window.result_words)
+        qtbot.wait(1000)  # the timer has stopped: one alert, not one per try
+        assert len(unreachable_alerts(store)) == 1 and not window.store_timer.isActive()
+    finally:
+        close(window)
+
+
+def test_a_patient_who_leaves_while_the_store_is_away_still_has_their_scan_filed(qtbot, store,
+                                                                                door):
+    away = AwayDoor(door)
+    # They step off after the scan, and nobody touches the screen: the kiosk is idle.
+    window = make_window(qtbot, away, emulated([("empty", 0.6), ("stand", 6.0),
+                                                ("empty", 30.0)]), start=False, idle_s=1.0)
+    window.store_timer.setInterval(300)
+    try:
+        identify(qtbot, window)
+        window.start()
+        away.away = True
+        qtbot.waitUntil(lambda: window.current() == "store_wait", timeout=20000)
+        qtbot.waitUntil(lambda: window.current() == "welcome", timeout=5000)  # idle: gone
+        assert window.code is None and "Anne" not in texts(window)
+        away.away = False
+        qtbot.waitUntil(lambda: len(store.kiosk_queue()) == 1, timeout=5000)
+        assert window.current() == "welcome"  # the next patient is not shown the last one's
+        assert store.kiosk_queue()[0]["kiosk_name"] == "Anne"
+        qtbot.waitUntil(lambda: len(unreachable_alerts(store)) == 1, timeout=2000)
+    finally:
+        close(window)
+
+
+def test_the_kiosk_on_a_server_that_restarts_files_the_scan_when_it_is_back(
+        qtbot, monkeypatch, tmp_path, private_pg):
+    """End to end: the kiosk's helper on a PostgreSQL server of this test's own, stopped."""
+    import pgserver
+
+    folder, url = private_pg
+    monkeypatch.setenv("ORTHOFIT_DATA", str(tmp_path / "kiosk-pc"))  # the kiosk's own folder
+    desk = Store(url, create=True, local=tmp_path / "desk")
+    door = KioskStore(url)
+    window = make_window(qtbot, door, emulated([("empty", 0.6), ("stand", 8.0)]),
+                         start=False)
+    window.store_timer.setInterval(300)
+    try:
+        identify(qtbot, window)
+        window.start()
+        pgserver.pause(folder)
+        qtbot.waitUntil(lambda: window.current() == "store_wait", timeout=20000)
+        assert len(list(door.staging.glob("*.ofs"))) == 1
+        assert str(door.staging).startswith(str(tmp_path / "kiosk-pc"))
+        pgserver.resume(folder)
+        qtbot.waitUntil(lambda: window.current() == "walk_offer", timeout=20000)
+        assert [q["kiosk_code"] for q in desk.kiosk_queue()] == ["381907"]
+        assert len(unreachable_alerts(desk)) == 1
+        assert not list(door.staging.glob("*.ofs"))
+    finally:
+        close(window)
+        door.close()
+        desk.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import tempfile
 import time
 from importlib import resources
@@ -14,6 +15,7 @@ from PyQt6.QtGui import QDesktopServices
 from PyQt6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QStatusBar,
@@ -27,6 +29,7 @@ from orthofit.gui.analysis import AnalysisView
 from orthofit.gui.capture import CaptureView
 from orthofit.gui.compare import CompareView
 from orthofit.gui.kiosk_queue import KioskQueueView
+from orthofit.gui.live import StoreLink, ask_reload, captures
 from orthofit.gui.patients import PatientsView
 from orthofit.gui.proposal import ProposalView
 from orthofit.gui.settings import SettingsView
@@ -38,7 +41,7 @@ from orthofit.proposal.model import Proposal
 from orthofit.proposal.rules import propose
 from orthofit.report.comparison import trial_kind as _trial_kind
 from orthofit.report.scale import PressureScale, parse_scale
-from orthofit.store import Store
+from orthofit.store import ConflictError, Store, StoreError, StoreUnavailable
 
 
 class MainWindow(QMainWindow):
@@ -65,6 +68,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.settings_view, "Settings")
         # The status bar first: a setting that cannot be used is said there.
         self.setStatusBar(QStatusBar())
+        # Whether the clinic store can be reached, and the captures waiting to be filed: always
+        # on show, at the right of the status bar.
+        self.store_state = QLabel()
+        self.statusBar().addPermanentWidget(self.store_state)
         self.apply_settings()
         self.settings_view.saved.connect(self.apply_settings)
         self.setCentralWidget(self.tabs)
@@ -75,6 +82,12 @@ class MainWindow(QMainWindow):
         self.recordings: list[Recording] = []
         self.trial_ids: list[int] = []
         self.trial_labels: list[str] | None = None
+        # The open scan's proposal as stored when it was opened (0: none stored yet), so that a
+        # save never overwrites one made meanwhile on another workstation.
+        self.proposal_version = 0
+        self._proposal_unsaved = False
+        self._conflict_kept: int | None = None  # the other save whose version the user kept
+        self._patients_seen: dict[int, dict] = {}  # read while the store could be reached
         self.analysis_view.trials_changed.connect(self._show_trials)
         self.patients.scan_opened.connect(self.open_scan)
         self.patients.patient_selected.connect(self._patient_selected)
@@ -84,6 +97,15 @@ class MainWindow(QMainWindow):
         self.capture_view.recorded.connect(self._recorded)
         self.kiosk_view.attached.connect(self.patients.show_patient)
         self.tabs.currentChanged.connect(self._tab_changed)
+        # Other workstations' changes, the store's connection and captures kept meanwhile.
+        self.live = StoreLink(store, self)
+        self.live.changed.connect(self._store_changed)
+        self.live.state_changed.connect(self._show_store_state)
+        self.live.reconnected.connect(self._store_back)
+        self.live.filed.connect(self._outbox_filed)
+        self._show_store_state()
+        if self.live.waiting:
+            QTimer.singleShot(0, self.live.file_outbox)  # kept at an earlier session
         menu = self.menuBar().addMenu("&File")
         menu.addAction("Open scan file...", self.open_file)
         menu.addAction("Export reports (PDF)...", lambda: self.export_reports(open_result=True))
@@ -125,15 +147,93 @@ class MainWindow(QMainWindow):
             self.scan_id = None
             self.show_recording(rec)
             return
-        vid = self.store.visit_today(self.patient_id)
-        scan_id = self.store.add_scan(rec, visit_id=vid, source="capture")
+        vid = None
+        try:
+            vid = self.store.visit_today(self.patient_id)
+            scan_id = self.store.add_scan(rec, visit_id=vid, source="capture")
+        except StoreUnavailable:
+            self._keep_capture(rec, vid)
+            return
+        except StoreError as exc:  # e.g. the patient was deleted on another desktop
+            QMessageBox.warning(self, "Scan not stored", f"{exc}. The scan is shown, not "
+                                "stored; choose the patient again and record it again.")
+            self.scan_id = None
+            self.show_recording(rec)
+            return
         self.patients.show_patient(self.patient_id)
         self.open_scan(scan_id)
 
+    def _keep_capture(self, rec: Recording, visit_id: int | None) -> None:
+        """The store cannot be reached: keep the capture here, file it when it is back."""
+        try:
+            self.live.keep(rec, patient_id=self.patient_id, visit_id=visit_id,
+                           visit_date=dt.date.today().isoformat(), source="capture")
+            # Short: the status bar's right-hand side says already that the store is away.
+            said = "Capture kept on this computer: it is filed when the clinic store answers"
+        except OSError as exc:
+            said = (f"The clinic store cannot be reached and the capture cannot be kept on this "
+                    f"computer either ({exc.strerror or exc}): it is shown, not stored")
+        self.scan_id = None
+        self.show_recording(rec)
+        self.statusBar().showMessage(said, 30000)
+
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
-        """Release the mat before closing."""
+        """Release the mat and stop following the store before closing."""
         self.capture_view.disconnect_mat()
+        self.live.close()
         super().closeEvent(event)
+
+    # -- other workstations, the connection -------------------------------------------------
+
+    def _show_store_state(self) -> None:
+        self.store_state.setText(self.live.text())
+        self.store_state.setToolTip(self.live.details())
+        self.store_state.setStyleSheet("" if self.live.online and not self.live.problems
+                                       else "color: #a33")
+
+    def _store_changed(self, events: list[dict]) -> None:
+        """Changes made by anyone: read again what the open views show of them."""
+        entities = {e["entity"] for e in events}
+        if entities & {"scan", "kiosk", "kiosk_capture", "settings", "pin_lockout"}:
+            self.kiosk_view.refresh()  # a kiosk scan, one attached, an alert, the PIN
+        if entities & {"patient", "visit", "scan", "proposal", "report"}:
+            self.patients.reload_current()
+            if any(e["entity"] == "patient" for e in events):
+                self.patients.refresh()  # a name in the list changed, or a new patient
+        self._note_proposal_change(events)
+
+    def _note_proposal_change(self, events: list[dict]) -> None:
+        """Say so when another workstation changed the proposal shown here."""
+        for e in events:
+            if e["entity"] == "proposal" and self.scan_id is not None and \
+                    (e.get("detail") or {}).get("scan_id") == self.scan_id and \
+                    (e["workstation"], e["actor"]) != (self.store.workstation, self.store.actor):
+                self.statusBar().showMessage(
+                    f"The proposal of scan {self.scan_id} was just changed by {e['actor']} on "
+                    f"{e['workstation']}; your next change here will ask whether to reload it",
+                    15000)
+
+    def _store_back(self) -> None:
+        """The store answers again: read the views again and save what could not be saved."""
+        self.patients.refresh()
+        self.patients.reload_current()
+        self.kiosk_view.refresh()
+        if self._proposal_unsaved:
+            self._proposal_changed()
+
+    def _outbox_filed(self, done) -> None:  # noqa: ANN001 - an outbox.Filed
+        if done.filed:
+            self.statusBar().showMessage(
+                f"Filed {captures(len(done.filed))} kept while the clinic store could not be "
+                f"reached (scan {', '.join(str(sid) for _w, sid in done.filed)})", 15000)
+            if self.patient_id in {w.patient_id for w, _sid in done.filed}:
+                self.patients.reload_current()
+        if done.problems:
+            QMessageBox.warning(
+                self, "Captures not filed",
+                f"{captures(len(done.problems))} kept on this computer could not be filed:\n" +
+                "\n".join(why for _w, why in done.problems) +
+                f"\n\nThey stay in {self.live.outbox.folder}.")
 
     def _scan_owner(self) -> int | None:
         """The patient the shown scan belongs to.
@@ -146,11 +246,22 @@ class MainWindow(QMainWindow):
             return self.store.scan_patient(self.scan_id)
         return self.patient_id
 
+    def _patient(self, patient_id: int) -> dict:
+        """A patient's record; the one read last while the store cannot be reached."""
+        try:
+            record = self.store.patient(patient_id)
+        except StoreUnavailable:
+            if patient_id in self._patients_seen:
+                return self._patients_seen[patient_id]
+            raise
+        self._patients_seen[patient_id] = record
+        return record
+
     def _patient_name(self) -> str | None:
         owner = self._scan_owner()
         if owner is None:
             return None
-        p = self.store.patient(owner)
+        p = self._patient(owner)
         return f"{p['first_name']} {p['last_name']}"
 
     def _patient_info(self) -> dict:
@@ -158,7 +269,7 @@ class MainWindow(QMainWindow):
         owner = self._scan_owner()
         if owner is None:
             return {}
-        p = self.store.patient(owner)
+        p = self._patient(owner)
         info = {"name": f"{p['first_name']} {p['last_name']}",
                 "birth_date": p.get("birth_date"), "sex": p.get("sex"),
                 "weight_kg": p.get("weight_kg"), "shoe_size": p.get("shoe_size"),
@@ -167,7 +278,10 @@ class MainWindow(QMainWindow):
 
     def _patient_selected(self, patient_id: int) -> None:
         self.patient_id = patient_id
-        self.capture_view.set_weight(self.store.patient(patient_id).get("weight_kg"))
+        try:
+            self.capture_view.set_weight(self._patient(patient_id).get("weight_kg"))
+        except StoreUnavailable as exc:
+            self.statusBar().showMessage(str(exc), 15000)
         self.compare_view.show_patient(patient_id)
         self.kiosk_view.show_patient(patient_id)
 
@@ -205,7 +319,7 @@ class MainWindow(QMainWindow):
         owner = self._scan_owner()
         if owner is None:
             return False
-        conditions = self.store.patient(owner).get("conditions") or []
+        conditions = self._patient(owner).get("conditions") or []
         return any("diabet" in c.lower() for c in conditions)
 
     def open_scan(self, scan_id: int) -> None:
@@ -233,9 +347,16 @@ class MainWindow(QMainWindow):
             labels.append(f"scan {sid}")
         self.trial_ids = scan_ids
         self.show_recordings(recs, labels)
-        stored = self.store.proposal(self.scan_id) if self.scan_id is not None else None
-        if stored is not None and self.analysis is not None:
-            edited = stored[1] or stored[0]
+        record = self.store.proposal_record(self.scan_id) if self.scan_id is not None else None
+        self._opened_proposal(record)
+
+    def _opened_proposal(self, record: dict | None) -> None:
+        """Show the stored proposal (if any) and remember the version it had."""
+        self.proposal_version = 0 if record is None else int(record["row_version"])
+        self._proposal_unsaved = False
+        self._conflict_kept = None
+        if record is not None and self.analysis is not None:
+            edited = record["edited"] or record["original"]
             self.proposal_view.show_proposal(Proposal.from_dict(edited), self.analysis)
 
     def open_file(self) -> None:
@@ -270,10 +391,55 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(analysed_message(self.analysis, len(recs)), 5000)
 
     def _proposal_changed(self) -> None:
+        """Save the edited proposal, unless another workstation saved it since it was opened."""
         if self.scan_id is None or self.proposal_view.proposal is None:
             return
-        original = propose(self.analysis, self.rules, diabetic=self._diabetic()).to_dict()
-        self.store.save_proposal(self.scan_id, original, self.proposal_view.proposal.to_dict())
+        scan_id = self.scan_id
+        try:
+            original = propose(self.analysis, self.rules, diabetic=self._diabetic()).to_dict()
+            self.store.save_proposal(scan_id, original, self.proposal_view.proposal.to_dict(),
+                                     expected_version=self.proposal_version)
+        except ConflictError as exc:
+            self._proposal_unsaved = True
+            if exc.row_version == self._conflict_kept:  # asked about this save already
+                self._say_unsaved(exc)
+                return
+            if ask_reload(self, exc, f"The proposal of scan {scan_id}"):
+                self._reload_proposal(scan_id)
+            else:
+                self._conflict_kept = exc.row_version
+                self._say_unsaved(exc)
+            return
+        except StoreUnavailable:
+            self._proposal_unsaved = True
+            self.statusBar().showMessage(
+                "The clinic store cannot be reached: the proposal's change is on screen and is "
+                "saved when the store answers again", 30000)
+            return
+        except StoreError as exc:
+            QMessageBox.warning(self, "Proposal not saved", str(exc))
+            return
+        self.proposal_version += 1  # what this save made it (a new one starts at 1)
+        self._proposal_unsaved = False
+
+    def _reload_proposal(self, scan_id: int) -> None:
+        try:
+            record = self.store.proposal_record(scan_id)
+        except StoreError as exc:
+            QMessageBox.warning(self, "Proposal not reloaded", str(exc))
+            return
+        if record is None:  # theirs was removed: what is on screen is the rules' proposal
+            self.proposal_version = 0
+            return
+        self._opened_proposal(record)
+        self.statusBar().showMessage(f"Reloaded the proposal of scan {scan_id} as "
+                                     f"{record['updated_by'] or 'another workstation'} saved it",
+                                     15000)
+
+    def _say_unsaved(self, exc: ConflictError) -> None:
+        self.statusBar().showMessage(
+            f"Your changes to the proposal are on screen, not saved: it was changed by "
+            f"{exc.by} after you opened it (open the scan again to see theirs)", 30000)
 
     def report_info(self) -> dict:
         """The reports' ``info``: date, scan, clinic, patient, contact, scale, diabetes."""
@@ -435,9 +601,31 @@ def run(store_folder: str | None = None, *, demo: bool = False, screenshot: str 
         return 0 if ok else 1
     window.show()
     QTimer.singleShot(0, window.patients.search.setFocus)
-    code = app.exec()
+    previous = sys.excepthook
+    sys.excepthook = _store_errors_said(window, previous)
+    try:
+        code = app.exec()
+    finally:
+        sys.excepthook = previous
     _dispose(window)
     return code
+
+
+def _store_errors_said(window: MainWindow, previous):  # noqa: ANN001, ANN202 - excepthooks
+    """An excepthook that says a store's refusal in the status bar, never as a traceback.
+
+    Every action reaches the store; the views catch what they expect, and this catches the rest
+    (above all the server going away in the middle of a click): the user reads what happened,
+    and what is open stays open.
+    """
+    def hook(kind, value, tb) -> None:  # noqa: ANN001 - sys.excepthook's signature
+        if isinstance(value, StoreError):
+            window.statusBar().showMessage(str(value), 30000)
+            window.live.tick()  # the connection's state, as the feed sees it now
+            return
+        previous(kind, value, tb)
+
+    return hook
 
 
 def _dispose(window: MainWindow) -> None:

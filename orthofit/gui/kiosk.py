@@ -11,7 +11,10 @@ the store so that restarting the kiosk does not reset it.
 
 The mat's faults are said kindly (and logged for staff); captures are staged and filed only
 when complete, so a pulled cable, a patient stepping off, a full disk or a killed kiosk never
-leaves half a scan in the store.
+leaves half a scan in the store. When the clinic store cannot be reached (its server restarts,
+the network is down), a finished capture stays staged on this computer, the patient sees the
+"one moment" screen, the kiosk tries again every few seconds and files it as soon as the store
+answers, and staff get one alert saying for how long it was away.
 """
 
 from __future__ import annotations
@@ -44,14 +47,23 @@ from orthofit.gui.kiosk_widgets import (
 )
 from orthofit.gui.matview import LiveMat
 from orthofit.kiosk.access import KioskStore
-from orthofit.kiosk.flow import CaptureJob, clean_code, new_code, simple_result, walk_possible
+from orthofit.kiosk.flow import (
+    RETRY_FILING_S,
+    STORE_AWAY,
+    CaptureJob,
+    StoreOutage,
+    clean_code,
+    new_code,
+    simple_result,
+    walk_possible,
+)
 from orthofit.kiosk.guidance import Stance, stance_guidance
 from orthofit.kiosk.pin import CHANGE_ADVICE
 
 #: How long the stance must look right before the scan is armed (s).
 READY_S = 0.5
 SCREENS = ("welcome", "identify", "step_on", "scan", "walk_offer", "walk", "thanks",
-           "mat_problem", "save_problem", "staff")
+           "mat_problem", "store_wait", "save_problem", "staff")
 
 
 class KioskWindow(QWidget):
@@ -92,6 +104,11 @@ class KioskWindow(QWidget):
         self._restarts = 0
         self._unlocked = False
         self._last_index = -1
+        # Finished captures the store could not take yet (staged here), oldest first, with
+        # what the patient sees once it is filed: (path, recording, mode, code).
+        self.unfiled: list[tuple] = []
+        self.outage = StoreOutage()
+        self._recover_pending = False
         self.screens: dict[str, Screen] = {}
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
@@ -104,6 +121,9 @@ class KioskWindow(QWidget):
         self.reconnect_timer = QTimer(self)
         self.reconnect_timer.setInterval(2000)
         self.reconnect_timer.timeout.connect(self._reconnect)
+        self.store_timer = QTimer(self)
+        self.store_timer.setInterval(int(RETRY_FILING_S * 1000))
+        self.store_timer.timeout.connect(self._retry_store)
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
         self.idle_timer.setInterval(int(idle_s * 1000))
@@ -203,6 +223,12 @@ class KioskWindow(QWidget):
                      "The mat is not responding. We are trying to reconnect it. If this takes "
                      "more than a minute, please tell the reception.")
 
+        s = self._screen("store_wait", "One moment, please", Pictogram("done"),
+                         "Your scan is done and kept safe on this kiosk. We are sending it to "
+                         "your podiatrist; this can take a moment. If it takes more than a "
+                         "minute, please tell the reception.")
+        s.add_button("Done").clicked.connect(self.reset)  # it is filed when the store is back
+
         s = self._screen("save_problem", "Sorry, your scan was not saved", Pictogram("disk"))
         s.add_button("Start again", primary=True).clicked.connect(self.reset)
 
@@ -293,12 +319,13 @@ class KioskWindow(QWidget):
 
     def start(self) -> None:
         """Open the mat, tidy what a stopped kiosk left, and start watching."""
-        done = self.kiosk.recover()
-        if done:
-            self.kiosk.alert("kiosk started after an interruption: " + "; ".join(done))
-        if self.kiosk.pin_state() == "change":
-            # Said to staff only (the desktop lists it): a patient must not learn it is short.
-            self.kiosk.alert(CHANGE_ADVICE)
+        self._recover()
+        try:
+            if self.kiosk.pin_state() == "change":
+                # Said to staff only (the desktop lists it): a patient must not learn it is short.
+                self.kiosk.alert(CHANGE_ADVICE)
+        except STORE_AWAY:
+            self._store_down()
         try:
             self.reader = self.link.open(2.0)
         except OrthofitError as exc:
@@ -307,7 +334,8 @@ class KioskWindow(QWidget):
 
     def stop(self) -> None:
         """Stop the capture, the reader and the timers (the kiosk is closing)."""
-        for timer in (self.tick_timer, self.reconnect_timer, self.idle_timer, self.thanks_timer):
+        for timer in (self.tick_timer, self.reconnect_timer, self.idle_timer, self.thanks_timer,
+                      self.store_timer):
             timer.stop()
         self._cancel_job(reopen=False)
         if self.reader is not None:
@@ -319,7 +347,8 @@ class KioskWindow(QWidget):
         if self.mat_ok:
             self.mat_ok = False
             # A patient mid-way goes back to stepping on (or to the walk); anyone else starts over.
-            back = {"step_on": "step_on", "scan": "step_on", "walk": "walk"}
+            back = {"step_on": "step_on", "scan": "step_on", "walk": "walk",
+                    "store_wait": "store_wait"}
             self._resume = back.get(self.current(), "welcome") if self.code else "welcome"
             self.kiosk.alert(f"the kiosk mat stopped answering: {why}")
             self.show_screen("mat_problem")
@@ -459,19 +488,22 @@ class KioskWindow(QWidget):
         if job.recording is not None:
             try:
                 self.kiosk.file_staged(job.path)
+            except STORE_AWAY:
+                # Kept staged, filed when the store answers: the patient waits a moment. (The
+                # same code's same trial again replaced the one staged before: one entry.)
+                self.unfiled = [u for u in self.unfiled if u[0] != job.path]
+                self.unfiled.append((job.path, job.recording, job.mode, self.code))
+                self._store_down()
+                self._reopen()  # the capture stopped the reader; the mat is watched meanwhile
+                if self.mat_ok:
+                    self.show_screen("store_wait")
+                return None
             except (OrthofitError, OSError) as exc:
                 self.kiosk.discard(job.path)
                 return self._save_problem(f"{exc}.")
-            nxt = "thanks"
-            if job.mode == "static":
-                self.result_words = simple_result(job.recording, self.kiosk.thresholds_name())
-                if walk_possible(self.link.profile, job.recording.frames.shape[1]):
-                    nxt = "walk_offer"
+            self._store_answered()
             self._reopen()
-            if self.mat_ok:
-                self.show_screen(nxt)
-            else:
-                self._resume = nxt  # the scan is filed: after the mat returns, go on from here
+            self._go_on(job.recording, job.mode)
             return None
         if job.problem_kind == "mat":
             self.reader = None
@@ -485,6 +517,81 @@ class KioskWindow(QWidget):
             self._reopen()
             self.reset()
         return None
+
+    def _go_on(self, rec, mode: str) -> None:  # noqa: ANN001 - a Recording
+        """A scan is filed: the next screen (after the mat returns, if it is away)."""
+        nxt = "thanks"
+        if mode == "static":
+            try:
+                thresholds = self.kiosk.thresholds_name()
+            except STORE_AWAY:  # away again this very moment: the shipped cut-offs
+                thresholds = "default"
+            self.result_words = simple_result(rec, thresholds)
+            if walk_possible(self.link.profile, rec.frames.shape[1]):
+                nxt = "walk_offer"
+        if self.mat_ok:
+            self.show_screen(nxt)
+        else:
+            self._resume = nxt  # the scan is filed: after the mat returns, go on from here
+
+    # -- the clinic store away ---------------------------------------------------------------
+
+    def _store_down(self) -> None:
+        """The store did not answer: note since when, and try again every few seconds."""
+        self.outage.down()
+        if not self.store_timer.isActive():
+            self.store_timer.start()
+
+    def _store_answered(self) -> None:
+        """The store answered: staff hear once how long it was away."""
+        said = self.outage.up()
+        if said:
+            self.kiosk.alert(said)
+
+    def _recover(self) -> None:
+        """Tidy what a stopped kiosk left (now, or once the store answers)."""
+        try:
+            done = self.kiosk.recover()
+        except STORE_AWAY:
+            self._recover_pending = True
+            self._store_down()
+            return
+        self._recover_pending = False
+        if done:
+            self.kiosk.alert("kiosk started after an interruption: " + "; ".join(done))
+
+    def _waiting_for(self, code: str | None) -> bool:
+        """Whether the patient with this code is still at the kiosk, waiting for their scan."""
+        if code is None or self.code != code:
+            return False
+        return self.current() == "store_wait" or (not self.mat_ok and
+                                                  self._resume == "store_wait")
+
+    def _retry_store(self) -> None:
+        """File what waits, oldest first; the patient still waiting goes on when theirs is."""
+        while self.unfiled:
+            path, rec, mode, code = self.unfiled[0]
+            try:
+                self.kiosk.file_staged(path)
+            except STORE_AWAY:
+                return  # still away: the timer tries again
+            except (OrthofitError, OSError) as exc:  # the capture itself is wrong: said, gone
+                self.unfiled.pop(0)
+                self.kiosk.discard(path)
+                if self._waiting_for(code):
+                    self._save_problem(f"{exc}.")
+                else:
+                    self.kiosk.alert(f"a kiosk scan could not be saved: {exc}", code=code)
+                continue
+            self.unfiled.pop(0)
+            if self._waiting_for(code) and not any(c == code for *_x, c in self.unfiled):
+                self._go_on(rec, mode)
+        if self._recover_pending:
+            self._recover()
+            if self._recover_pending:
+                return
+        self.store_timer.stop()
+        self._store_answered()
 
     def _skip_walk(self) -> None:
         self._cancel_job()

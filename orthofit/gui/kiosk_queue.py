@@ -28,7 +28,7 @@ from PyQt6.QtWidgets import (
 from orthofit.errors import OrthofitError
 from orthofit.gui.timefmt import local_time
 from orthofit.kiosk.pin import CHANGE_ADVICE, needs_change
-from orthofit.store import Store, StoreError
+from orthofit.store import Store, StoreError, StoreUnavailable
 
 COLUMNS = ("Recorded", "Name typed", "Visit code", "Trial", "Frames", "Code issued for")
 #: How many of the latest kiosk alerts are listed.
@@ -134,24 +134,29 @@ class KioskQueueView(QWidget):
     def refresh(self) -> None:
         """Read the queue and the alerts again (the selection is kept when it still waits)."""
         keep = self.selected()
-        try:
+        names: dict[int, str] = {}
+        rows = []
+        try:  # everything read first: while the store cannot be reached, the table stays
             queue = self.store.kiosk_queue()
             alerts = self.store.alerts(ALERTS_SHOWN)
             pin = self.store.settings()["kiosk_pin"]
+            for scan in queue:
+                pid = self.store.kiosk_code_patient(scan["kiosk_code"]) \
+                    if scan["kiosk_code"] else None
+                if pid is not None and pid not in names:
+                    try:
+                        names[pid] = _name(self.store.patient(pid))
+                    except StoreUnavailable:
+                        raise
+                    except StoreError:  # deleted meanwhile
+                        pid = None
+                rows.append({**scan, "issued_for": pid})
         except StoreError as exc:
             self.status.setText(f"The kiosk queue could not be read: {exc}")
             return
-        names: dict[int, str] = {}
-        self.rows = []
-        for scan in queue:
-            pid = self.store.kiosk_code_patient(scan["kiosk_code"]) if scan["kiosk_code"] \
-                else None
-            if pid is not None and pid not in names:
-                try:
-                    names[pid] = _name(self.store.patient(pid))
-                except StoreError:
-                    pid = None
-            self.rows.append({**scan, "issued_for": pid})
+        if self.status.text().startswith("The kiosk queue could not be read"):
+            self.status.setText("")
+        self.rows = rows
         self.table.blockSignals(True)  # half-built rows must not reach _update_buttons
         self.table.clearSelection()
         self.table.setRowCount(len(self.rows))

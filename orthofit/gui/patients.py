@@ -24,8 +24,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from orthofit.gui.live import ask_reload
 from orthofit.gui.timefmt import local_time
-from orthofit.store import Store, StoreError
+from orthofit.store import ConflictError, Store, StoreError, StoreUnavailable
 
 SEXES = ("", "female", "male", "other")
 ACTIVITIES = ("", "low", "moderate", "high", "athlete")
@@ -61,6 +62,10 @@ class PatientForm(QWidget):
                               ("Referred by", self.referrer), ("Activity", self.activity),
                               ("Conditions", self.conditions), ("Notes", self.notes)):
             form.addRow(label, widget)
+
+    def snapshot(self) -> tuple:
+        """Everything the form holds, to tell whether it was edited since it was loaded."""
+        return (self.first.text(), self.last.text(), self.values())
 
     def values(self) -> dict:
         """The form as store fields (the store checks the weight and says what is wrong)."""
@@ -103,6 +108,10 @@ class PatientsView(QWidget):
         super().__init__(parent)
         self.store = store
         self.current: int | None = None
+        # The shown patient's row version when it was loaded (a save names it: one made
+        # meanwhile on another workstation is never overwritten), and the form as loaded.
+        self.version: int | None = None
+        self._loaded: tuple | None = None
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search patients by name or date of birth...")
         self.search.setClearButtonEnabled(True)
@@ -143,10 +152,15 @@ class PatientsView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-run the search (as the user types)."""
+        """Re-run the search (as the user types); the list stays as it is if the store is away."""
+        try:
+            found = self.store.search_patients(self.search.text())
+        except StoreError as exc:
+            self.status.setText(f"The patients could not be searched: {exc}")
+            return
         self.list.blockSignals(True)
         self.list.clear()
-        for p in self.store.search_patients(self.search.text()):
+        for p in found:
             item = QListWidgetItem(f"{p['last_name']}, {p['first_name']}"
                                    + (f"  ({p['birth_date']})" if p.get("birth_date") else ""))
             item.setData(Qt.ItemDataRole.UserRole, p["id"])
@@ -162,11 +176,31 @@ class PatientsView(QWidget):
 
     def show_patient(self, patient_id: int) -> None:
         """Show one patient's details and history."""
+        try:
+            patient = self.store.patient(patient_id)
+            visits = self.store.visits(patient_id)
+        except StoreError as exc:  # the store is away, or the patient was deleted elsewhere
+            self.status.setText(f"The patient could not be opened: {exc}")
+            return
         self.current = patient_id
         self.kiosk_code.setEnabled(True)
-        self.form.load(self.store.patient(patient_id))
+        self._load_form(patient)
+        self._show_history(visits)
+        self.refresh()  # keeps the shown patient selected in the list
+        self.patient_selected.emit(patient_id)
+
+    def _load_form(self, patient: dict) -> None:
+        self.form.load(patient)
+        self.version = patient.get("row_version")
+        self._loaded = self.form.snapshot()
+
+    def edited(self) -> bool:
+        """Whether the form holds changes not saved yet."""
+        return self._loaded is not None and self.form.snapshot() != self._loaded
+
+    def _show_history(self, visits: list[dict]) -> None:
         self.history.clear()
-        for visit in self.store.visits(patient_id):
+        for visit in visits:
             v = QTreeWidgetItem([f"Visit {visit['date']}", visit.get("notes") or ""])
             for scan in visit["scans"]:
                 s = QTreeWidgetItem([f"Scan {scan['id']}", f"{scan['mode']}, "
@@ -176,15 +210,31 @@ class PatientsView(QWidget):
             self.history.addTopLevelItem(v)
             v.setExpanded(True)
         self.history.resizeColumnToContents(0)
-        self.refresh()  # keeps the shown patient selected in the list
-        self.patient_selected.emit(patient_id)
+
+    def reload_current(self) -> None:
+        """Read the shown patient again (changed on another workstation, or a scan filed).
+
+        The history always follows; the form too unless it holds edits not saved yet (they are
+        never overwritten: saving them then says who changed the patient meanwhile). While the
+        store cannot be reached, what is shown stays.
+        """
+        if self.current is None:
+            return
+        try:
+            patient = self.store.patient(self.current)
+            visits = self.store.visits(self.current)
+        except StoreError:
+            return  # away (the status bar says so), or deleted: what is shown stays
+        if not self.edited():
+            self._load_form(patient)
+        self._show_history(visits)
 
     def new_patient(self) -> None:
         """Clear the form for a new patient."""
         self.current = None
         self.kiosk_code.setEnabled(False)  # a code needs a stored patient
         self.patient_cleared.emit()
-        self.form.load({"first_name": "", "last_name": "", "conditions": []})
+        self._load_form({"first_name": "", "last_name": "", "conditions": []})
         self.history.clear()
         self.form.first.setFocus()
 
@@ -194,15 +244,30 @@ class PatientsView(QWidget):
         try:
             if self.current is None:
                 self.current = self.store.add_patient(first, last, **self.form.values())
+                self.version = 1
                 self.kiosk_code.setEnabled(True)
                 self.status.setText(f"Added {first} {last}.")
             else:
-                self.store.update_patient(self.current, first_name=first, last_name=last,
-                                          **self.form.values())
+                self.version = self.store.update_patient(
+                    self.current, expected_version=self.version, first_name=first,
+                    last_name=last, **self.form.values())
                 self.status.setText(f"Saved {first} {last}.")
+        except ConflictError as exc:
+            if ask_reload(self, exc, f"{first} {last}".strip() or "This patient"):
+                self.show_patient(self.current)
+                self.status.setText(f"Reloaded as {exc.by or 'another workstation'} saved it.")
+            else:
+                self.status.setText(f"Not saved: changed by {exc.by} meanwhile. Your changes "
+                                    "are still on screen.")
+            return
+        except StoreUnavailable as exc:
+            QMessageBox.warning(self, "Patient not saved", f"{exc}. Your changes are still on "
+                                "screen: save again when the clinic store answers.")
+            return
         except StoreError as exc:
             QMessageBox.warning(self, "Patient not saved", str(exc))
             return
+        self._loaded = self.form.snapshot()
         self.refresh()
 
     def issue_kiosk_code(self) -> str | None:

@@ -10,9 +10,11 @@ wherever it comes from (:func:`orthofit.store.visit_code`).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import errno
 import secrets
 import threading
+import time
 
 import numpy as np
 
@@ -28,7 +30,16 @@ from orthofit.io.profiles import load_mat_profile, load_thresholds
 from orthofit.kiosk.access import KioskStore
 from orthofit.matprofile import MatProfile
 from orthofit.model import Recording
-from orthofit.store.store import StoreError, visit_code
+from orthofit.store.store import StoreError, StoreUnavailable, visit_code
+
+try:  # the door's own word for it (the helper process cannot reach the store's server)
+    from orthofit.kiosk.access import KioskStoreUnavailable
+except ImportError:  # a door without it says it with the store's own
+    KioskStoreUnavailable = StoreUnavailable  # type: ignore[assignment, misc]
+
+#: What the door raises when the clinic store cannot be reached just now: nothing was changed,
+#: a staged capture stays staged, and the same request may be made again later.
+STORE_AWAY = (KioskStoreUnavailable, StoreUnavailable)
 
 ARCH_WORDS = {"low": "a low (flat) arch", "normal": "a normal arch", "high": "a high arch"}
 #: The emulated kiosk mat: 1.0 m x 0.5 m at 5.08 mm, room to stand and for two walking steps.
@@ -37,6 +48,8 @@ KIOSK_MAT = fm.Mat(197, 98, (5.08, 5.08))
 WALK_PLATE_MM = 900.0
 #: Seconds the static scan records once the stance is steady.
 STATIC_S = 3.0
+#: How often a kiosk tries again to file a capture while the store cannot be reached (s).
+RETRY_FILING_S = 2.0
 
 
 @dataclasses.dataclass
@@ -181,6 +194,74 @@ class CaptureJob(threading.Thread):
         return self._fail("nobody", "Nobody stood on the mat.")
 
 
+class StoreOutage:
+    """When the kiosk could not reach the clinic store: for the one alert staff get about it.
+
+    :meth:`down` at every failure (the first one starts the outage), :meth:`up` once a request
+    went through again: it returns the alert's words once per outage, None otherwise. Times are
+    the kiosk's local time (``clock`` gives now, aware).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> times = iter([dt.datetime(2026, 3, 2, 14, 2), dt.datetime(2026, 3, 2, 14, 5)])
+    >>> outage = StoreOutage(clock=lambda: next(times))
+    >>> outage.down()
+    True
+    >>> outage.up()
+    'the clinic store was unreachable from the kiosk from 14:02 to 14:05'
+    >>> outage.up() is None
+    True
+    """
+
+    def __init__(self, clock=None) -> None:  # noqa: ANN001 - a function giving a datetime
+        self.clock = clock or (lambda: dt.datetime.now().astimezone())
+        self.since: dt.datetime | None = None
+
+    def down(self) -> bool:
+        """The store did not answer: whether this starts an outage."""
+        if self.since is not None:
+            return False
+        self.since = self.clock()
+        return True
+
+    def up(self) -> str | None:
+        """The store answered: the alert for staff if it had not, else None."""
+        if self.since is None:
+            return None
+        since, now = self.since, self.clock()
+        self.since = None
+        fmt = "%H:%M" if since.date() == now.date() else "%Y-%m-%d %H:%M"
+        return (f"the clinic store was unreachable from the kiosk from {since:{fmt}} to "
+                f"{now:{fmt}}")
+
+
+def file_when_reachable(kiosk: KioskStore, path: str, *, wait_s: float,
+                        outage: StoreOutage | None = None,
+                        retry_s: float = RETRY_FILING_S) -> int | None:
+    """File a staged capture, trying again for up to ``wait_s`` while the store is away.
+
+    Raises the door's :data:`STORE_AWAY` error when it is still away then: the capture stays
+    staged (the kiosk's next start files it). Once it went through after the store was away,
+    staff get one alert saying for how long.
+    """
+    outage = outage or StoreOutage()
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            scan_id = kiosk.file_staged(path)
+        except STORE_AWAY:
+            outage.down()
+            if time.monotonic() + retry_s > deadline:
+                raise
+            time.sleep(retry_s)
+            continue
+        said = outage.up()
+        if said:
+            kiosk.alert(said)
+        return scan_id
+
+
 def simple_result(rec: Recording, thresholds_name: str) -> list[str]:
     """The thank-you screen's words for a scan."""
     try:
@@ -192,8 +273,12 @@ def simple_result(rec: Recording, thresholds_name: str) -> list[str]:
 
 def run_once(kiosk: KioskStore, *, code: str | None = None, name: str = "",
              port: str | None = None, profile_name: str = "ofp1-generic", foot: str = "normal",
-             wait_s: float = 30.0) -> KioskResult:
-    """One static scan from the mat (or, without ``port``, an emulated patient), into the queue."""
+             wait_s: float = 30.0, store_wait_s: float = 60.0) -> KioskResult:
+    """One static scan from the mat (or, without ``port``, an emulated patient), into the queue.
+
+    A store that cannot be reached is waited for up to ``store_wait_s``; after that the scan
+    stays staged on this computer and the kiosk's next start files it.
+    """
     code = new_code() if code is None else visit_code(code)
     profile = load_mat_profile(profile_name)
     frames = None if port is not None else patient_script(
@@ -206,7 +291,12 @@ def run_once(kiosk: KioskStore, *, code: str | None = None, name: str = "",
         link.close()
     if job.recording is None:
         raise OrthofitError(f"{job.problem} Nothing was stored.")
-    scan_id = kiosk.file_staged(job.path)
-    return KioskResult(code, scan_id, job.recording.n_frames,
+    try:
+        scan_id = file_when_reachable(kiosk, str(job.path), wait_s=store_wait_s)
+    except STORE_AWAY as exc:
+        raise OrthofitError(f"{exc}. The scan is kept on this computer ({job.path.name}) and "
+                            "filed when the kiosk starts again with the store in reach."
+                            ) from exc
+    return KioskResult(code, -1 if scan_id is None else scan_id, job.recording.n_frames,
                        simple_result(job.recording, kiosk.thresholds_name()))
 

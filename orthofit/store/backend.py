@@ -17,6 +17,11 @@ from orthofit.store.files import StoreError
 
 #: How long a connection to the server may take before the store says it cannot reach it (s).
 CONNECT_TIMEOUT_S = 5
+#: TCP keepalives for every connection to a server (libpq's settings; times in s, ms for the
+#: user timeout): a network that drops silently is noticed in about 10 s instead of the
+#: operating system's two hours, so a desktop says "not reachable" instead of hanging.
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+             "keepalives_count": 3, "tcp_user_timeout": 10000}
 #: The SQLite database's name in the store's folder.
 DB_NAME = "orthofit.sqlite3"
 
@@ -109,4 +114,4 @@ def postgres_engine(url: Any, *, pool_size: int = 2) -> Any:
     application = f"orthofit@{os.uname().nodename}"[:63] if hasattr(os, "uname") else "orthofit"
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=2,
                          connect_args={"connect_timeout": CONNECT_TIMEOUT_S,
-                                       "application_name": application})
+                                       "application_name": application, **KEEPALIVE})
