@@ -103,12 +103,25 @@ def test_capture_from_the_emulator_lands_in_the_store(window, qtbot):
     qtbot.waitUntil(lambda: view.displayed > 3, timeout=15000)  # the live picture moves
     assert view.latest_kpa() is not None and view.latest_kpa().max() > 20
     assert "Hz" in view.health.text()
+    from orthofit.io.checksum import file_sha256
+
+    filed = []  # the SHA-256 of the file handed to the store, taken as it is handed over
+    add_scan = window.store.add_scan
+
+    def spy(rec, **kw):
+        filed.append(file_sha256(kw["file"]) if kw.get("file") else None)
+        return add_scan(rec, **kw)
+
+    window.store.add_scan = spy
     qtbot.mouseClick(view.record_button, Qt.MouseButton.LeftButton)
     view.wait_for_capture(60)
     qtbot.waitUntil(lambda: window.store.summary()["counts"]["scans"] == before + 1,
                     timeout=15000)
     scans = [s for v in window.store.visits(pid) for s in v["scans"]]
     assert scans[-1]["mode"] == "static" and scans[-1]["frames"] == 150
+    # The store holds the very bytes the capture wrote, and no copy is left in /tmp.
+    assert filed == [scans[-1]["sha256"]]
+    assert view._scan_path is not None and not view._scan_path.parent.exists()
     assert window.analysis.feet[0].classification["arch_type"] == "low"
     assert view.reader is None  # the mat is released after the capture
 

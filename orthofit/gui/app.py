@@ -150,7 +150,9 @@ class MainWindow(QMainWindow):
         vid = None
         try:
             vid = self.store.visit_today(self.patient_id)
-            scan_id = self.store.add_scan(rec, visit_id=vid, source="capture")
+            # The capture's own file goes into the store: the bytes recorded, not a rewrite.
+            scan_id = self.store.add_scan(rec, visit_id=vid, source="capture",
+                                          file=self.capture_view.captured_file(rec))
         except StoreUnavailable:
             self._keep_capture(rec, vid)
             return
@@ -160,6 +162,7 @@ class MainWindow(QMainWindow):
             self.scan_id = None
             self.show_recording(rec)
             return
+        self.capture_view.forget_capture(rec)  # safe in the store now
         self.patients.show_patient(self.patient_id)
         self.open_scan(scan_id)
 
@@ -170,6 +173,7 @@ class MainWindow(QMainWindow):
                            visit_date=dt.date.today().isoformat(), source="capture")
             # Short: the status bar's right-hand side says already that the store is away.
             said = "Capture kept on this computer: it is filed when the clinic store answers"
+            self.capture_view.forget_capture(rec)  # the outbox holds it now
         except OSError as exc:
             said = (f"The clinic store cannot be reached and the capture cannot be kept on this "
                     f"computer either ({exc.strerror or exc}): it is shown, not stored")

@@ -9,6 +9,7 @@ and the frames recorded so far are kept (the recorder writes them to the journal
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import tempfile
 import threading
 import time
@@ -153,6 +154,9 @@ class CaptureView(QWidget):
         self._worker: threading.Thread | None = None
         self._result: CaptureResult | Exception | None = None
         self._scan_path: Path | None = None
+        # The last capture and the .ofs it was saved to (a private temporary folder), so the
+        # store files those very bytes and the folder goes once the scan is safe elsewhere.
+        self._last: tuple[Recording, Path] | None = None
         self._trigger = None
         self._progress: tuple[int, float] | None = None
         self._target: tuple[str, str] | None = None  # (port, profile) to reconnect to
@@ -343,6 +347,7 @@ class CaptureView(QWidget):
             self.message.setText(f"Nothing was recorded: {result}")
             return
         rec: Recording = load(result.path)
+        self._last = (rec, Path(result.path))
         unplugged = any(f["kind"] == "disconnected" for f in result.faults)
         if unplugged:
             self.message.setText(f"The mat was unplugged during the recording; the "
@@ -353,6 +358,22 @@ class CaptureView(QWidget):
         else:
             self.message.setText(f"{result.message}: {result.frames} frames.")
         self.recorded.emit(rec)
+
+    def captured_file(self, rec: Recording) -> Path | None:
+        """The ``.ofs`` a capture of this view was saved to (None: not this view's last one)."""
+        if self._last is None or self._last[0] is not rec or not self._last[1].exists():
+            return None
+        return self._last[1]
+
+    def forget_capture(self, rec: Recording) -> None:
+        """Remove the temporary copy of a capture now kept elsewhere (the store, the outbox).
+
+        A patient's scan is not left behind in the temporary folder once it is safe.
+        """
+        path = self.captured_file(rec)
+        if path is not None and path.parent.name.startswith("orthofit-capture-"):
+            shutil.rmtree(path.parent, ignore_errors=True)
+            self._last = None
 
     def wait_for_capture(self, timeout_s: float = 60.0) -> None:
         """Block until a running capture ends (tests and scripts)."""
