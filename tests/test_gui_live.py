@@ -96,6 +96,27 @@ def test_the_open_patients_history_follows_other_workstations(qtbot, desks):
     assert view.version == other.patient(pid)["row_version"]
 
 
+def test_the_compare_view_gains_a_trial_filed_elsewhere_and_keeps_the_chosen_pair(qtbot,
+                                                                                 desks):
+    window, other, pid = desks
+    for day, sample in (("2026-01-10", "static_flat"), ("2026-02-10", "static_normal"),
+                        ("2026-03-10", "static_cavus")):
+        other.add_scan(load(SAMPLES / f"{sample}.ofs"), visit_id=other.add_visit(pid, day))
+    window.patients.show_patient(pid)
+    assert window.patient_id == pid
+    view = window.compare_view
+    qtbot.waitUntil(lambda: view.before.count() == 3, timeout=ARRIVAL_MS)
+    view.before.setCurrentIndex(0)  # the clinician compares the first visit with the second
+    view.after.setCurrentIndex(1)
+    chosen = (view.before.currentData(), view.after.currentData())
+    vid = other.add_visit(pid, "2026-04-10")
+    other.add_scan(load(SAMPLES / "walk_normal.ofs"), visit_id=vid, source="capture")
+    t0 = time.monotonic()
+    qtbot.waitUntil(lambda: view.before.count() == 4, timeout=ARRIVAL_MS)
+    assert time.monotonic() - t0 < ARRIVAL_MS / 1000
+    assert (view.before.currentData(), view.after.currentData()) == chosen
+
+
 def test_a_patient_saved_meanwhile_elsewhere_is_never_overwritten(qtbot, desks):
     window, other, pid = desks
     view = window.patients

@@ -202,6 +202,8 @@ class MainWindow(QMainWindow):
             self.kiosk_view.refresh()  # a kiosk scan, one attached, an alert, the PIN
         if entities & {"patient", "visit", "scan", "proposal", "report"}:
             self.patients.reload_current()
+            if entities & {"visit", "scan"} and self.patient_id is not None:
+                self.compare_view.show_patient(self.patient_id)  # a new trial to compare
             if any(e["entity"] == "patient" for e in events):
                 self.patients.refresh()  # a name in the list changed, or a new patient
         self._note_proposal_change(events)

@@ -161,11 +161,19 @@ class CompareView(QWidget):
         """
         entries = patient_entries(self.store.visits(patient_id))
         pair = default_pair(entries)
+        # The same patient again (a scan filed on another workstation): the pair the clinician
+        # chose stays chosen, if both trials are still there.
+        same = patient_id == getattr(self, "_patient_id", None)
+        chosen = (self.before.currentData(), self.after.currentData()) if same else (None, None)
+        ids = [e[1] for e in entries]
+        if all(c is not None and c in ids for c in chosen):
+            pair = (ids.index(chosen[0]), ids.index(chosen[1]))
+        self._patient_id = patient_id
         for combo, index in ((self.before, 0), (self.after, 1)):
             combo.blockSignals(True)
             combo.clear()
-            for label, ids, _, _ in entries:
-                combo.addItem(label, ids)
+            for label, entry_ids, _, _ in entries:
+                combo.addItem(label, entry_ids)
             if pair is not None:
                 combo.setCurrentIndex(pair[index])
             combo.blockSignals(False)
