@@ -216,3 +216,21 @@ def test_report_with_a_clinic_rules_file_draws_the_printed_insoles(tmp_path):
     text = " ".join(p.extract_text() for p in PdfReader(out).pages)
     assert code == 0 and "Printed insoles" in text
     assert "No printed insole is shown" not in text and "arch support" in text
+
+
+@pytest.mark.parametrize("argv, what", [
+    (["gui", "--store", "{tmp}", "--create"], "the desktop"),
+    (["kiosk", "--emulate", "--store", "{tmp}", "--create"], "the kiosk"),
+])
+def test_a_window_without_a_screen_is_refused_clearly_not_aborted(tmp_path, argv, what):
+    """Qt would abort with "reinstalling the application may fix this problem"."""
+    import os
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    args = [a.replace("{tmp}", str(tmp_path / "store")) for a in argv]
+    proc = subprocess.run([sys.executable, "-m", "orthofit.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert f"{what} needs a screen and this session has none" in proc.stderr
+    assert "--screenshot" in proc.stderr and "Reinstalling" not in proc.stderr

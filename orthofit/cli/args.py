@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import math
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -190,6 +191,21 @@ def store_location(text: str | None, *, create: bool = False) -> Path | str | No
         raise UsageError(f"{option} {text}: there is no clinic store there; check the path, or "
                          "add --create to start a new store in that folder")
     return folder
+
+
+def need_screen(what: str) -> None:
+    """Refuse clearly when there is no screen for a window, before Qt aborts the process.
+
+    On Linux a window needs an X or Wayland session; without one Qt prints "Reinstalling the
+    application may fix this problem" and aborts, which is neither true nor helpful.
+    ``QT_QPA_PLATFORM`` set by the user (``offscreen``, ``vnc``...) is taken as their choice.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise UsageError(f"{what} needs a screen and this session has none (no DISPLAY or "
+                         "WAYLAND_DISPLAY): start it from the computer's desktop, or draw its "
+                         "screens to a file with --screenshot")
 
 
 def existing_file(path: str | Path, *, what: str) -> Path:

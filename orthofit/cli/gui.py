@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from orthofit.cli.args import output_file, store_location
+from orthofit.cli.args import need_screen, output_file, store_location
 from orthofit.errors import OrthofitError
 from orthofit.gui import VIEWS
 
@@ -19,6 +19,8 @@ def cmd_gui(args: argparse.Namespace, out: TextIO) -> int:
     # ... and never the clinic's own store from $ORTHOFIT_STORE: a demo fills its store.
     folder = None if (args.demo or screenshot) and args.store is None else \
         store_location(args.store, create=args.create or args.demo or bool(screenshot))
+    if not screenshot:
+        need_screen("the desktop")
     try:
         from orthofit.gui.app import run
     except ImportError as exc:

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from orthofit.cli.args import (
     UsageError,
+    need_screen,
     output_folder,
     ranged,
     screen_size,
@@ -74,6 +75,8 @@ def cmd_kiosk(args: argparse.Namespace, out: TextIO) -> int:
                               profile_name=args.profile, foot=args.foot)
             out.write(json.dumps(result.to_dict()) + "\n")
             return 0
+        if not screenshot:
+            need_screen("the kiosk")
         if pin == "none" and not screenshot:
             raise OrthofitError("no administrator PIN is set, so nobody could leave the kiosk: "
                                 "set one with 'orthofit kiosk --set-pin' or in the desktop's "
