@@ -24,7 +24,8 @@ from orthofit.kiosk.pin import hash_pin
 from orthofit.model import Recording
 from orthofit.store import Store, StoreError, StoreUnavailable
 from orthofit.store import tables as t
-from orthofit.store.admin import _program, init_store, move_store
+from orthofit.store.admin import init_store, move_store
+from orthofit.store.dump import program
 from orthofit.store.queue import KioskQueue
 
 from conftest import SAMPLES
@@ -520,7 +521,7 @@ def test_backup_restores_into_a_new_database(pg_url, pg_server, tmp_path):
         c.execute(f'CREATE DATABASE "{restored.database}"')
     try:
         proc = subprocess.run(
-            [str(_program("pg_restore")), "--no-owner", "--exit-on-error",
+            [str(program("pg_restore")), "--no-owner", "--exit-on-error",
              f"--dbname={without_password(plain(restored.render_as_string(False)))}",
              str(dump)], env=dict(os.environ, PGPASSWORD=restored.password),
             capture_output=True, text=True, timeout=120)

@@ -44,7 +44,6 @@ from orthofit.report.footmaps import (  # noqa: F401 - re-exported for the deskt
     RegionLabel,
     pressure_maps,
 )
-from orthofit.report.insole3d_block import zone_sizes
 from orthofit.report.insole_blocks import insole_outlines, proposal_blocks
 
 
@@ -433,13 +432,16 @@ def public_document(doc: Document) -> Document:
 
 def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
                      pitch: tuple[float, float], *, info: dict[str, Any],
-                     printed: Sequence[Any] = ()) -> Document:
+                     printed: Sequence[Any] = (),
+                     sizes: dict[str, Any] | None = None) -> Document:
     """The clinical report: pictures, indices, gait or balance, classification, the proposal.
 
     ``info`` is the report dict (see :func:`orthofit.report.header.complete_info`); a diabetic
     patient's report carries the diabetes flag on every page. ``printed`` are the blocks of
     the printed insoles (:func:`orthofit.report.insole3d_block.insole_heights_blocks`), shown
-    on the prescription's page between the lab drawing and the table.
+    on the prescription's page between the lab drawing and the table; ``sizes`` the zone sizes
+    they were built with (:func:`orthofit.report.insole3d_block.zone_sizes`), so that the lab
+    drawing matches them (default: the shipped catalogue's).
     """
     info = header.complete_info(info)
     patient = info.get("patient_name") or "(no name given)"
@@ -513,9 +515,8 @@ def clinician_report(analysis: Analysis, proposal: Proposal, frames: np.ndarray,
     # sections) before the table, so a page too full pushes the reasons and the signature on,
     # never the table away from the pictures it explains.
     # The drawing's zones sized as the printed solids were (the profile's catalogue).
-    sizes = zone_sizes(printed)
     blocks += [PageBreak(soft=True), Heading("Proposed insoles"),
-               InsoleFigure(insole_outlines(analysis, proposal, **sizes)), *printed,
+               InsoleFigure(insole_outlines(analysis, proposal, **(sizes or {}))), *printed,
                *proposal_blocks(proposal)]
     for note in proposal.notes:
         blocks.append(Para(note, "note"))

@@ -75,7 +75,7 @@ def build_reports(rec: Recording | Sequence[Recording], *, thresholds: Threshold
     return ReportSet(
         analysis, proposal,
         clinician_report(analysis, proposal, rec.frames, rec.pitch_mm, info=info,
-                         printed=printed),
+                         printed=printed, sizes=sizes),
         public_document(patient_report(analysis, proposal, rec.frames, rec.pitch_mm,
                                        info=info, sizes=sizes)),
         InsoleFigure(insole_outlines(analysis, proposal, **sizes)),

@@ -893,10 +893,10 @@ class Store:
         which never change (their names are their checksums), in ``backups/<date>/``. A server
         store: ``pg_dump`` of the whole database (scans and reports included) into
         ``backups/<database>-<date>.dump`` in this computer's folder
-        (:func:`orthofit.store.admin.dump`).
+        (:func:`orthofit.store.dump.dump`).
         """
         if self.on_server:
-            from orthofit.store.admin import dump
+            from orthofit.store.dump import dump
 
             return dump(self, force=force)
         folder = self.folder / "backups" / dt.date.today().isoformat()
