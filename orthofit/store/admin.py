@@ -43,6 +43,7 @@ from orthofit.store.backend import (
     is_url,
     postgres_engine,
     server_url,
+    shown_url,
 )
 from orthofit.store.files import StoreError
 from orthofit.store.queue import KIOSK_ACTOR, KIOSK_SCOPE, KIOSK_SETTINGS, KIOSK_SOURCE
@@ -117,8 +118,7 @@ def _server(location: str) -> tuple[Any, str]:
                          "made when it is first opened); roles exist only on a server "
                          "(postgresql://user@host/database)")
     url = server_url(str(location), allow_password=True)
-    shown = url.set(drivername="postgresql").render_as_string(hide_password=True)
-    return postgres_engine(url, pool_size=1), describe(shown)
+    return postgres_engine(url, pool_size=1), shown_url(url)
 
 
 @contextmanager

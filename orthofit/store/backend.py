@@ -69,6 +69,20 @@ def server_url(text: str, *, allow_password: bool = False) -> Any:
     return url.set(drivername="postgresql+psycopg")
 
 
+def shown_url(url: Any) -> str:
+    """A server's SQLAlchemy URL as the user wrote it: ``postgresql://``, no password."""
+    return describe(url.set(drivername="postgresql").render_as_string(hide_password=True))
+
+
+def dialect_insert(conn: Any, table: Any) -> Any:
+    """An INSERT on ``table`` with ``ON CONFLICT`` in the dialect of ``conn``."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 def describe(location: object) -> str:
     """A store's location for messages: a folder as it is, a URL without its password."""
     text = str(location)

@@ -17,29 +17,24 @@ boundary and the kiosk runs as the clinic's user.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from orthofit.io.checksum import file_sha256
-from orthofit.io.ofs import read_meta, save_ofs
 from orthofit.model import Recording
 from orthofit.store import tables as t
 from orthofit.store.backend import (
     DB_NAME,
-    describe,
+    dialect_insert,
     is_url,
     postgres_engine,
     server_url,
+    shown_url,
     sqlite_engine,
 )
-from orthofit.store.files import StoreError, private_folder, saving, why_not_saved
+from orthofit.store.files import StoreError, private_folder
 from orthofit.store.store import (
     Store,
     StoreUnavailable,
@@ -47,7 +42,9 @@ from orthofit.store.store import (
     _now,
     connection_lost,
     default_folder,
+    next_lockout,
     short_error,
+    stage_scan,
     visit_code,
 )
 from orthofit.store.upgrade import HEAD, schema_version
@@ -94,8 +91,7 @@ class KioskQueue:
         self._checked = False
         if self.on_server:
             url = server_url(str(location), allow_password=True)
-            self.location = describe(url.set(drivername="postgresql")
-                                     .render_as_string(hide_password=True))
+            self.location = shown_url(url)
             self.folder = private_folder(Path(local) if local else default_folder(),
                                          parents=True)
             self.engine = postgres_engine(url, pool_size=1)
@@ -175,47 +171,7 @@ class KioskQueue:
             at=_now(), actor=KIOSK_ACTOR, action=action, entity=entity, entity_id=entity_id,
             detail=json.dumps(detail or {}, sort_keys=True), workstation=self.workstation))
 
-    def _insert(self, c: Any, table: Any) -> Any:
-        if c.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
-
     # -- the kiosk queue ---------------------------------------------------------------------
-
-    def _stage(self, rec: Recording, file: Path | None) -> tuple[str, bytes | None]:
-        """The scan's checksum, and its bytes on a server (a folder store's file is in place).
-
-        ``file``: the ``.ofs`` the recording was read from (the kiosk's staged capture), kept
-        byte for byte instead of writing the recording again.
-        """
-        if file is not None:
-            meta = read_meta(file)  # a damaged or foreign file is refused here
-            if list(meta.get("shape", ())) != list(rec.frames.shape):
-                raise StoreError(f"{file.name} holds another recording than the one being "
-                                 "filed; nothing was stored")
-        try:
-            if self.on_server:
-                if file is not None:
-                    data = file.read_bytes()
-                else:
-                    with tempfile.TemporaryDirectory(prefix="orthofit-kiosk-") as tmp:
-                        data = save_ofs(rec, Path(tmp) / "scan.ofs").read_bytes()
-                return hashlib.sha256(data).hexdigest(), data
-            scans = self.folder / "scans"
-            with saving(scans) as work:
-                incoming = work / "scan.ofs"
-                if file is not None:
-                    shutil.copyfile(file, incoming)
-                    os.chmod(incoming, 0o600)
-                else:
-                    save_ofs(rec, incoming)
-                sha = file_sha256(incoming)
-                os.replace(incoming, scans / f"{sha}.ofs")
-            return sha, None
-        except OSError as exc:
-            raise why_not_saved(self.folder, exc) from exc
 
     def queue_scan(self, rec: Recording, code: str, name: str | None = None, *,
                    file: str | Path | None = None) -> int | None:
@@ -231,7 +187,8 @@ class KioskQueue:
         from sqlalchemy import text
 
         code = visit_code(code)
-        sha, data = self._stage(rec, None if file is None else Path(file))
+        # The staged capture's own bytes (or the recording written once), as the desktop's.
+        sha, data = stage_scan(rec, file, folder=self.folder, on_server=self.on_server)
         with self._connect(write=True) as c:
             server = c.dialect.name == "postgresql"
             if server:
@@ -239,14 +196,14 @@ class KioskQueue:
                 sid = int(c.execute(text("SELECT nextval(pg_get_serial_sequence('scans', "
                                          "'id'))")).scalar())
                 # No conflict target: naming one needs the right to read the table.
-                c.execute(self._insert(c, t.blobs).values(
+                c.execute(dialect_insert(c, t.blobs).values(
                     sha256=sha, kind="scan", size=len(data), data=data).on_conflict_do_nothing())
             row = {"sha256": sha, "mode": rec.mode, "frames": rec.n_frames, "recorded": _now(),
                    "source": KIOSK_SOURCE, "kiosk_code": code, "kiosk_name": name or None}
             if server:
                 row["id"] = sid
             # The only conflict possible is the checksum (the id is new): the same recording.
-            res = c.execute(self._insert(c, t.scans).values(**row).on_conflict_do_nothing()
+            res = c.execute(dialect_insert(c, t.scans).values(**row).on_conflict_do_nothing()
                             .execution_options(preserve_rowcount=True))
             if res.rowcount == 0:
                 return None
@@ -317,12 +274,8 @@ class KioskQueue:
                 c.execute(pl.delete().where(pl.c.scope == KIOSK_SCOPE))
                 return {"failures": 0, "locked_until": 0.0}
             row = c.execute(pl.select().where(pl.c.scope == KIOSK_SCOPE)).first()
-            failures = 1 + (int(row.failures) if row is not None else 0)
-            until = float(row.locked_until) if row is not None else 0.0
-            wait = float(lock_s(failures))
-            if wait > 0:
-                until = max(until, now + wait)
-            stmt = self._insert(c, pl).values(scope=KIOSK_SCOPE, failures=failures,
+            failures, until = next_lockout(row, lock_s, now)
+            stmt = dialect_insert(c, pl).values(scope=KIOSK_SCOPE, failures=failures,
                                               locked_until=until)
             c.execute(stmt.on_conflict_do_update(
                 index_elements=["scope"], set_={"failures": stmt.excluded.failures,

@@ -37,10 +37,11 @@ from orthofit.model import Recording
 from orthofit.store import tables as t
 from orthofit.store.backend import (
     DB_NAME,
-    describe,
+    dialect_insert,
     is_url,
     postgres_engine,
     server_url,
+    shown_url,
     sqlite_engine,
 )
 from orthofit.store.files import INCOMING, StoreError, private_folder, saving, sweep, why_not_saved
@@ -188,8 +189,7 @@ class Store:
         create = not self.on_server if create is None else create
         if self.on_server:
             self.url = server_url(str(location), allow_password=True)
-            self.location = describe(self.url.set(drivername="postgresql")
-                                     .render_as_string(hide_password=True))
+            self.location = shown_url(self.url)
             self.folder = private_folder(Path(local) if local else default_folder(),
                                          parents=True)
             self.db_path: Path | None = None
@@ -227,8 +227,6 @@ class Store:
                                      f"`orthofit store init {self.location}`")
                 if version != HEAD:
                     upgrade(c, self.location)
-        except StoreUnavailable:
-            raise
         except StoreError:
             raise
         except Exception as exc:  # noqa: BLE001 - a database that cannot be opened, whatever why
@@ -313,11 +311,7 @@ class Store:
             detail=json.dumps(detail or {}, sort_keys=True), workstation=self.workstation))
 
     def _upsert(self, c: Any, table: Any, key: str, values: dict[str, Any]) -> None:
-        if c.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(table).values(**values)
+        stmt = dialect_insert(c, table).values(**values)
         c.execute(stmt.on_conflict_do_update(
             index_elements=[key], set_={k: stmt.excluded[k] for k in values if k != key}))
 
@@ -445,49 +439,11 @@ class Store:
             raise StoreError("scans on a server store live in its database, not in files")
         return self.folder / "scans" / f"{sha256}.ofs"
 
-    def _stage(self, rec: Recording, file: str | Path | None) -> tuple[str, bytes | None]:
-        """The scan's checksum, and its bytes for a server store.
-
-        ``file`` is an ``.ofs`` the recording was saved to or read from already (a capture,
-        a kiosk's staged scan): its bytes are kept as they are instead of writing the recording
-        again. A folder store's file is in place when this returns (written atomically).
-        """
-        if file is not None:
-            file = Path(file)
-            meta = read_meta(file)  # a damaged or foreign file is refused here, not later
-            if list(meta.get("shape", ())) != list(rec.frames.shape):
-                raise StoreError(f"{file} holds another recording than the one being filed "
-                                 f"(frames {meta.get('shape')} against "
-                                 f"{list(rec.frames.shape)}); nothing was stored")
-        try:
-            if self.on_server:
-                if file is not None:
-                    data = file.read_bytes()
-                else:
-                    with tempfile.TemporaryDirectory(prefix="orthofit-") as tmp:
-                        data = save_ofs(rec, Path(tmp) / "scan.ofs").read_bytes()
-                return hashlib.sha256(data).hexdigest(), data
-            with saving(self.folder / "scans") as work:
-                incoming = work / "scan.ofs"
-                if file is not None:
-                    shutil.copyfile(file, incoming)
-                    os.chmod(incoming, 0o600)
-                else:
-                    save_ofs(rec, incoming)
-                sha = file_sha256(incoming)
-                os.replace(incoming, self.scan_path(sha))
-            return sha, None
-        except OSError as exc:
-            raise why_not_saved(self.folder, exc) from exc
-
     def _put_blob(self, c: Any, sha: str, kind: str, data: bytes | None) -> None:
         if data is None:
             return
-        if c.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        c.execute(insert(t.blobs).values(sha256=sha, kind=kind, size=len(data), data=data)
+        c.execute(dialect_insert(c, t.blobs)
+                  .values(sha256=sha, kind=kind, size=len(data), data=data)
                   .on_conflict_do_nothing(index_elements=["sha256"]))
 
     def add_scan(self, rec: Recording, *, visit_id: int | None = None,
@@ -513,7 +469,7 @@ class Store:
             kiosk_code = visit_code(kiosk_code)
         if visit_id is None and not kiosk_code:
             raise StoreError("a scan belongs to a visit, or waits in the kiosk queue with a code")
-        sha, data = self._stage(rec, file)
+        sha, data = stage_scan(rec, file, folder=self.folder, on_server=self.on_server)
         s = t.scans
         try:
             with self._tx() as c:
@@ -724,8 +680,8 @@ class Store:
                 return int(row.id)
         except sa_exc.IntegrityError:
             # Two first saves of one scan's proposal at the same moment, or no such scan.
-            if self.proposal_record(scan_id) is not None:
-                record = self.proposal_record(scan_id)
+            record = self.proposal_record(scan_id)
+            if record is not None:
                 raise ConflictError(f"The proposal of scan {scan_id}", record["updated_by"],
                                     record["updated"], record["row_version"]) from None
             raise StoreError(f"no scan {scan_id}") from None
@@ -820,11 +776,7 @@ class Store:
                 c.execute(pl.delete().where(pl.c.scope == scope))
                 return {"failures": 0, "locked_until": 0.0}
             row = c.execute(pl.select().where(pl.c.scope == scope)).first()
-            failures = 1 + (int(row.failures) if row is not None else 0)
-            until = float(row.locked_until) if row is not None else 0.0
-            wait = float(lock_s(failures))
-            if wait > 0:
-                until = max(until, now + wait)
+            failures, until = next_lockout(row, lock_s, now)
             self._upsert(c, pl, "scope", {"scope": scope, "failures": failures,
                                           "locked_until": until})
             self._audit(c, "pin_wrong", scope, None, {"failures": failures,
@@ -922,6 +874,56 @@ class Store:
         finally:
             os.umask(old)
         return folder
+
+
+def stage_scan(rec: Recording, file: str | Path | None, *, folder: Path,
+               on_server: bool) -> tuple[str, bytes | None]:
+    """The scan's checksum, and its bytes for a server store.
+
+    ``file`` is an ``.ofs`` the recording was saved to or read from already (a capture,
+    a kiosk's staged scan): its bytes are kept as they are instead of writing the recording
+    again. A folder store's file is in place in ``folder/scans`` when this returns (written
+    atomically).
+    """
+    if file is not None:
+        file = Path(file)
+        meta = read_meta(file)  # a damaged or foreign file is refused here, not later
+        if list(meta.get("shape", ())) != list(rec.frames.shape):
+            raise StoreError(f"{file} holds another recording than the one being filed "
+                             f"(frames {meta.get('shape')} against "
+                             f"{list(rec.frames.shape)}); nothing was stored")
+    try:
+        if on_server:
+            if file is not None:
+                data = file.read_bytes()
+            else:
+                with tempfile.TemporaryDirectory(prefix="orthofit-") as tmp:
+                    data = save_ofs(rec, Path(tmp) / "scan.ofs").read_bytes()
+            return hashlib.sha256(data).hexdigest(), data
+        with saving(folder / "scans") as work:
+            incoming = work / "scan.ofs"
+            if file is not None:
+                shutil.copyfile(file, incoming)
+                os.chmod(incoming, 0o600)
+            else:
+                save_ofs(rec, incoming)
+            sha = file_sha256(incoming)
+            os.replace(incoming, folder / "scans" / f"{sha}.ofs")
+        return sha, None
+    except OSError as exc:
+        raise why_not_saved(folder, exc) from exc
+
+
+def next_lockout(row: Any, lock_s: Callable[[int], float], now: float) -> tuple[int, float]:
+    """After one more wrong PIN: (wrong PINs in a row, the time the lock lasts until).
+
+    ``row`` is the scope's ``pin_lockout`` row (None: none yet); ``lock_s(failures)`` how long
+    (s) the PIN is refused after that many; ``now`` is ``time.time()``.
+    """
+    failures = 1 + (int(row.failures) if row is not None else 0)
+    until = float(row.locked_until) if row is not None else 0.0
+    wait = float(lock_s(failures))
+    return failures, max(until, now + wait) if wait > 0 else until
 
 
 #: Connection failures that a setting fixes, not waiting: what libpq says, and what to do.
