@@ -513,6 +513,18 @@ def test_report_refuses_a_damaged_clinic_catalogue_and_draws_a_good_one(tmp_path
     assert all(abs(c - s - 16.0) < 1.0 for s, c in zip(shipped, clinic, strict=True))
 
 
+def test_a_print_wider_than_any_foot_is_refused_not_printed(tmp_path, capsys, shared_dir):
+    """The XSENSOR sample's right 'foot' loads the whole sensor, 188 mm across: no insole."""
+    scan = shared_dir / "vendor-samples" / "xsensor_data.csv"
+    _refused(["insole", str(scan)], tmp_path / "out", capsys,
+             "the right foot's print is 188 mm wide for 296 mm long, which is no foot's shape")
+    # Real feet from the other vendors' samples still make their insoles.
+    for name in ("fscan_testL.asf", "emed_test.lst"):
+        out = tmp_path / name
+        assert main(["insole", str(shared_dir / "vendor-samples" / name), "-o", str(out)]) == 0
+        assert list(out.glob("*.stl"))
+
+
 # --- the command -------------------------------------------------------------------------------
 
 SCANS = [str(SAMPLES / f"walk_flat{s}.ofs") for s in ("", "_2", "_3")]
